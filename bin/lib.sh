@@ -110,7 +110,7 @@ be_run() {
 be_mvn() {
   local repo
   if be_is_root; then repo="$BE_VAR/m2"; else repo="${BE_M2:-$HOME/.m2/repository}"; fi
-  be_run mvn -B -ntp -Dmaven.repo.local="$repo" -Dbe.shared.dir="$(be_shared_dir)" "$@"
+  be_run mvn -B -ntp -Dmaven.repo.local="$repo" -Dbe.shared.source="$(be_shared_dir)" "$@"
 }
 
 be_setup() {
