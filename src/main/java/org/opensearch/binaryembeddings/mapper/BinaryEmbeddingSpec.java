@@ -1,0 +1,104 @@
+package org.opensearch.binaryembeddings.mapper;
+
+import org.apache.lucene.index.VectorSimilarityFunction;
+
+import java.util.Locale;
+
+/**
+ * The resolved configuration of one {@code binary_embedding} field: every default filled in and every cross-parameter
+ * rule checked. The query code reads it from the field type; the codec receives the parts it needs as Lucene field
+ * attributes.
+ *
+ * @param dims            length of the input vectors
+ * @param truncateTo      leading dims kept (Matryoshka truncation); the rescoring values have this length
+ * @param binaryDims      leading dims whose signs go into the graph, a multiple of 8
+ * @param bitSimilarity   how the graph compares bit vectors
+ * @param precision       how the rescoring values are stored ({@link Precision#NONE}: bits only)
+ * @param rescoreSimilarity similarity of the rescoring phase (and of the Lucene field)
+ * @param model           the local encoder model the field's text comes from, or null
+ * @param m               HNSW max connections per node
+ * @param efConstruction  HNSW beam width at build time
+ * @param packedInput     documents send pre-packed bits instead of numbers
+ */
+public record BinaryEmbeddingSpec(
+    int dims,
+    int truncateTo,
+    int binaryDims,
+    BitSimilarity bitSimilarity,
+    Precision precision,
+    RescoreSimilarity rescoreSimilarity,
+    String model,
+    int m,
+    int efConstruction,
+    boolean packedInput
+) {
+
+    public static final int MIN_DIMS = 8;
+    public static final int MAX_DIMS = 4096;
+
+    /** Bytes of packed sign bits per document. */
+    public int packedBytes() {
+        return binaryDims / 8;
+    }
+
+    /** True when full-precision (or int8) values are kept for rescoring. */
+    public boolean hasRescoreValues() {
+        return precision != Precision.NONE;
+    }
+
+    /** Similarity used on the graph's bit vectors. */
+    public enum BitSimilarity {
+        HAMMING,
+        JACCARD;
+
+        public String value() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Storage of the rescoring values. */
+    public enum Precision {
+        FLOAT32,
+        INT8,
+        NONE;
+
+        public String value() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Rescoring similarity; each maps to the Lucene function that defines its score. */
+    public enum RescoreSimilarity {
+        COSINE(VectorSimilarityFunction.COSINE),
+        DOT_PRODUCT(VectorSimilarityFunction.DOT_PRODUCT),
+        L2(VectorSimilarityFunction.EUCLIDEAN);
+
+        private final VectorSimilarityFunction lucene;
+
+        RescoreSimilarity(VectorSimilarityFunction lucene) {
+            this.lucene = lucene;
+        }
+
+        public VectorSimilarityFunction lucene() {
+            return lucene;
+        }
+
+        public String value() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    static <E extends Enum<E>> E parseEnum(Class<E> type, String parameter, Object value) {
+        String text = value == null ? "null" : value.toString();
+        for (E e : type.getEnumConstants()) {
+            if (e.name().toLowerCase(Locale.ROOT).equals(text)) {
+                return e;
+            }
+        }
+        StringBuilder allowed = new StringBuilder();
+        for (E e : type.getEnumConstants()) {
+            allowed.append(allowed.length() == 0 ? "" : ", ").append(e.name().toLowerCase(Locale.ROOT));
+        }
+        throw new IllegalArgumentException("[" + parameter + "] must be one of [" + allowed + "], got [" + text + "]");
+    }
+}

@@ -1,0 +1,94 @@
+package org.opensearch.binaryembeddings.mapper;
+
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Decodes pre-packed sign bits sent by clients (documents with {@code "input": "packed"} and {@code bits} in queries):
+ * a hex string, a base64 string, or a list of signed bytes. Bit i of the vector is bit {@code 0x80 >>> (i % 8)} of
+ * byte {@code i / 8}, the order numpy's {@code packbits} uses.
+ */
+public final class PackedBits {
+
+    private PackedBits() {}
+
+    /**
+     * Decodes {@code value} into exactly {@code bytes} bytes. A string of exactly {@code 2 × bytes} hex digits is hex;
+     * any other string is base64 (standard or URL-safe alphabet).
+     *
+     * @param what names the field or parameter in error messages
+     */
+    public static byte[] decode(Object value, int bytes, String what) {
+        if (value instanceof String s) {
+            return decodeString(s, bytes, what);
+        }
+        if (value instanceof List<?> list) {
+            if (list.size() != bytes) {
+                throw new IllegalArgumentException(what + " expects an array of " + bytes + " signed bytes, got " + list.size());
+            }
+            byte[] out = new byte[bytes];
+            for (int i = 0; i < bytes; i++) {
+                out[i] = toByte(list.get(i), what);
+            }
+            return out;
+        }
+        throw new IllegalArgumentException(
+            what + " must be a hex string, a base64 string or an array of " + bytes + " signed bytes, got [" + value + "]"
+        );
+    }
+
+    static byte toByte(Object o, String what) {
+        if (o instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= -128 && n.doubleValue() <= 127) {
+            return (byte) n.intValue();
+        }
+        throw new IllegalArgumentException(what + " must hold signed bytes (integers in [-128, 127]), got [" + o + "]");
+    }
+
+    private static byte[] decodeString(String s, int bytes, String what) {
+        if (s.length() == 2 * bytes && isHex(s)) {
+            byte[] out = new byte[bytes];
+            for (int i = 0; i < bytes; i++) {
+                out[i] = (byte) ((Character.digit(s.charAt(2 * i), 16) << 4) | Character.digit(s.charAt(2 * i + 1), 16));
+            }
+            return out;
+        }
+        byte[] out;
+        try {
+            out = (s.indexOf('-') >= 0 || s.indexOf('_') >= 0) ? Base64.getUrlDecoder().decode(s) : Base64.getDecoder().decode(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                what + " must be " + (2 * bytes) + " hex digits or the base64 encoding of " + bytes + " bytes; [" + abbreviate(s)
+                    + "] is neither"
+            );
+        }
+        if (out.length != bytes) {
+            throw new IllegalArgumentException(
+                what + " must be " + (2 * bytes) + " hex digits or the base64 encoding of " + bytes + " bytes; got " + out.length
+                    + " bytes from base64 [" + abbreviate(s) + "]"
+            );
+        }
+        return out;
+    }
+
+    private static boolean isHex(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.digit(s.charAt(i), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Lower-case hex of {@code bits}. */
+    public static String toHex(byte[] bits) {
+        StringBuilder sb = new StringBuilder(bits.length * 2);
+        for (byte b : bits) {
+            sb.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+        }
+        return sb.toString();
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+    }
+}

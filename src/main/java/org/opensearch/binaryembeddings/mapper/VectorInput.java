@@ -1,0 +1,59 @@
+package org.opensearch.binaryembeddings.mapper;
+
+import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec.RescoreSimilarity;
+
+import java.util.Arrays;
+
+/**
+ * Turns an input vector into what the field indexes, the same way for documents and for query vectors, so both sides
+ * of every comparison went through identical truncation and normalization.
+ */
+public final class VectorInput {
+
+    private VectorInput() {}
+
+    /**
+     * Checks that {@code values} are finite, keeps the leading {@code truncate_to} and renormalizes them to unit length
+     * when the rescoring similarity is cosine (a truncated unit vector is no longer unit length).
+     *
+     * @param what names the field or parameter in error messages
+     */
+    public static float[] prepare(float[] values, BinaryEmbeddingSpec spec, String what) {
+        if (values.length != spec.dims()) {
+            throw new IllegalArgumentException(what + " expects " + spec.dims() + " numbers, got " + values.length);
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (Float.isFinite(values[i]) == false) {
+                throw new IllegalArgumentException(what + " must hold finite numbers, got [" + values[i] + "] at position " + i);
+            }
+        }
+        float[] v = values.length == spec.truncateTo() ? values.clone() : Arrays.copyOf(values, spec.truncateTo());
+        if (spec.rescoreSimilarity() == RescoreSimilarity.COSINE) {
+            double norm = 0;
+            for (float x : v) {
+                norm += (double) x * x;
+            }
+            if (norm == 0) {
+                throw new IllegalArgumentException(
+                    what + " is a zero vector over its first " + spec.truncateTo() + " dims, which has no cosine similarity"
+                );
+            }
+            float scale = (float) (1 / Math.sqrt(norm));
+            for (int i = 0; i < v.length; i++) {
+                v[i] *= scale;
+            }
+        }
+        return v;
+    }
+
+    /** Packs the signs of the first {@code binaryDims} values (value &gt; 0 → 1), most significant bit first. */
+    public static byte[] signBits(float[] v, int binaryDims) {
+        byte[] out = new byte[binaryDims / 8];
+        for (int i = 0; i < binaryDims; i++) {
+            if (v[i] > 0) {
+                out[i >> 3] |= (byte) (0x80 >>> (i & 7));
+            }
+        }
+        return out;
+    }
+}
