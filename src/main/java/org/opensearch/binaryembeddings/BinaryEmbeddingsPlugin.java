@@ -2,6 +2,23 @@ package org.opensearch.binaryembeddings;
 
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingFieldMapper;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingsCodecService;
+import org.opensearch.binaryembeddings.query.BinaryHybridQueryBuilder;
+import org.opensearch.binaryembeddings.query.BinaryKnnQueryBuilder;
+import org.opensearch.binaryembeddings.query.FusedHitsQueryBuilder;
+import org.opensearch.binaryembeddings.query.QueryEncoder;
+import org.opensearch.binaryembeddings.query.QueryServices;
+import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.env.Environment;
+import org.opensearch.env.NodeEnvironment;
+import org.opensearch.repositories.RepositoriesService;
+import org.opensearch.script.ScriptService;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.client.Client;
+import org.opensearch.watcher.ResourceWatcherService;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.index.IndexSettings;
 import org.opensearch.index.codec.CodecServiceFactory;
@@ -12,9 +29,11 @@ import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPlugin;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Wires the plugin's parts into OpenSearch: the {@code binary_embedding} field type, its codec, the
@@ -24,6 +43,53 @@ import java.util.Optional;
 public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, IngestPlugin, SearchPlugin, EnginePlugin {
 
     public static final String NAME = "binary-embeddings";
+
+    private final QueryServices queryServices = new QueryServices();
+
+    @Override
+    public Collection<Object> createComponents(
+        Client client,
+        ClusterService clusterService,
+        ThreadPool threadPool,
+        ResourceWatcherService resourceWatcherService,
+        ScriptService scriptService,
+        NamedXContentRegistry xContentRegistry,
+        Environment environment,
+        NodeEnvironment nodeEnvironment,
+        NamedWriteableRegistry namedWriteableRegistry,
+        IndexNameExpressionResolver indexNameExpressionResolver,
+        Supplier<RepositoriesService> repositoriesServiceSupplier
+    ) {
+        queryServices.init(new QueryEncoder() {
+            @Override
+            public void encodeQuery(String model, String text, ActionListener<float[]> listener) {
+                listener.onFailure(new IllegalArgumentException("unknown model [" + model + "]"));
+            }
+
+            @Override
+            public float[] encodeQuery(String model, String text) {
+                throw new IllegalArgumentException("unknown model [" + model + "]");
+            }
+        }, clusterService, indexNameExpressionResolver);
+        return List.of();
+    }
+
+    @Override
+    public List<QuerySpec<?>> getQueries() {
+        return List.of(
+            new QuerySpec<>(
+                BinaryKnnQueryBuilder.NAME,
+                in -> new BinaryKnnQueryBuilder(in, queryServices),
+                p -> BinaryKnnQueryBuilder.fromXContent(p, queryServices)
+            ),
+            new QuerySpec<>(
+                BinaryHybridQueryBuilder.NAME,
+                in -> new BinaryHybridQueryBuilder(in, queryServices),
+                p -> BinaryHybridQueryBuilder.fromXContent(p, queryServices)
+            ),
+            new QuerySpec<>(FusedHitsQueryBuilder.NAME, FusedHitsQueryBuilder::new, FusedHitsQueryBuilder::fromXContent)
+        );
+    }
 
     @Override
     public List<Setting<?>> getSettings() {

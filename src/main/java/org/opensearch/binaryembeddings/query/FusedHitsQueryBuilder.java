@@ -1,0 +1,182 @@
+package org.opensearch.binaryembeddings.query;
+
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.MatchNoDocsQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.QueryVisitor;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
+import org.opensearch.core.common.ParsingException;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.index.mapper.IdFieldMapper;
+import org.opensearch.index.mapper.Uid;
+import org.opensearch.index.query.AbstractQueryBuilder;
+import org.opensearch.index.query.QueryShardContext;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a {@code binary_hybrid} query becomes after the coordinating node fused its candidates: documents named by
+ * index and id with their fused scores. Not meant to be written by users.
+ */
+public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQueryBuilder> {
+
+    public static final String NAME = "binary_fused_hits";
+
+    private final List<Fusion.Fused> hits;
+
+    FusedHitsQueryBuilder(List<Fusion.Fused> hits) {
+        this.hits = List.copyOf(hits);
+    }
+
+    public FusedHitsQueryBuilder(StreamInput in) throws IOException {
+        super(in);
+        int n = in.readVInt();
+        List<Fusion.Fused> list = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            list.add(new Fusion.Fused(in.readString(), in.readString(), in.readFloat(), in.readOptionalFloat(), in.readVInt(), in.readOptionalFloat(), in.readVInt(), in.readString()));
+        }
+        this.hits = list;
+    }
+
+    @Override
+    protected void doWriteTo(StreamOutput out) throws IOException {
+        out.writeVInt(hits.size());
+        for (Fusion.Fused f : hits) {
+            out.writeString(f.index());
+            out.writeString(f.id());
+            out.writeFloat(f.score());
+            out.writeOptionalFloat(f.keywordScore());
+            out.writeVInt(f.keywordRank());
+            out.writeOptionalFloat(f.vectorScore());
+            out.writeVInt(f.vectorRank());
+            out.writeString(f.how());
+        }
+    }
+
+    List<Fusion.Fused> hits() {
+        return hits;
+    }
+
+    @Override
+    protected Query doToQuery(QueryShardContext context) {
+        String index = context.index().getName();
+        List<Fusion.Fused> mine = hits.stream().filter(f -> f.index().equals(index)).toList();
+        return mine.isEmpty() ? new MatchNoDocsQuery("no fused hits in this index") : new ByIdQuery(mine);
+    }
+
+    /** Finds the fused documents by _id in the reader it is rewritten against. */
+    static final class ByIdQuery extends Query {
+        private final List<Fusion.Fused> hits;
+
+        ByIdQuery(List<Fusion.Fused> hits) {
+            this.hits = hits;
+        }
+
+        @Override
+        public Query rewrite(IndexSearcher searcher) throws IOException {
+            List<Integer> docs = new ArrayList<>();
+            List<Fusion.Fused> found = new ArrayList<>();
+            for (Fusion.Fused f : hits) {
+                BytesRef term = Uid.encodeId(f.id());
+                for (LeafReaderContext ctx : searcher.getIndexReader().leaves()) {
+                    int doc = liveDoc(ctx, term);
+                    if (doc >= 0) {
+                        docs.add(ctx.docBase + doc);
+                        found.add(f);
+                        break;
+                    }
+                }
+            }
+            if (docs.isEmpty()) {
+                return new MatchNoDocsQuery("fused hits were deleted");
+            }
+            int[] d = docs.stream().mapToInt(Integer::intValue).toArray();
+            float[] s = new float[d.length];
+            for (int i = 0; i < s.length; i++) {
+                s[i] = found.get(i).score();
+            }
+            return new FixedScoresQuery(searcher.getIndexReader().getContext(), d, s, (i, score) -> Fusion.explain(found.get(i)), "binary_hybrid");
+        }
+
+        private static int liveDoc(LeafReaderContext ctx, BytesRef term) throws IOException {
+            Terms terms = ctx.reader().terms(IdFieldMapper.NAME);
+            if (terms == null) {
+                return -1;
+            }
+            TermsEnum te = terms.iterator();
+            if (te.seekExact(term) == false) {
+                return -1;
+            }
+            Bits live = ctx.reader().getLiveDocs();
+            PostingsEnum pe = te.postings(null, PostingsEnum.NONE);
+            for (int doc = pe.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = pe.nextDoc()) {
+                if (live == null || live.get(doc)) {
+                    return doc;
+                }
+            }
+            return -1;
+        }
+
+        @Override
+        public void visit(QueryVisitor visitor) {
+            visitor.visitLeaf(this);
+        }
+
+        @Override
+        public String toString(String field) {
+            return "binary_hybrid(" + hits.size() + " fused hits)";
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return sameClassAs(o) && hits.equals(((ByIdQuery) o).hits);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(classHash(), hits);
+        }
+    }
+
+    @Override
+    protected void doXContent(XContentBuilder builder, Params params) throws IOException {
+        builder.startObject(NAME).startArray("hits");
+        for (Fusion.Fused f : hits) {
+            builder.startObject().field("_index", f.index()).field("_id", f.id()).field("score", f.score()).endObject();
+        }
+        builder.endArray();
+        printBoostAndQueryName(builder);
+        builder.endObject();
+    }
+
+    public static FusedHitsQueryBuilder fromXContent(XContentParser parser) {
+        throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] is produced by [binary_hybrid] and cannot be sent in a request");
+    }
+
+    @Override
+    protected boolean doEquals(FusedHitsQueryBuilder other) {
+        return hits.equals(other.hits);
+    }
+
+    @Override
+    protected int doHashCode() {
+        return hits.hashCode();
+    }
+
+    @Override
+    public String getWriteableName() {
+        return NAME;
+    }
+}

@@ -1,0 +1,104 @@
+package org.opensearch.binaryembeddings.query;
+
+import org.opensearch.action.IndicesRequest;
+import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingFieldMapper;
+import org.opensearch.cluster.ClusterState;
+import org.opensearch.cluster.metadata.IndexMetadata;
+import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
+import org.opensearch.cluster.metadata.MappingMetadata;
+import org.opensearch.cluster.service.ClusterService;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Node services the query builders use on the coordinating node. One instance per plugin instance (so per node); the
+ * plugin fills it in when the node creates its components, after the query parsers were registered.
+ */
+public final class QueryServices {
+
+    private volatile QueryEncoder encoder;
+    private volatile ClusterService clusterService;
+    private volatile IndexNameExpressionResolver resolver;
+
+    public void init(QueryEncoder encoder, ClusterService clusterService, IndexNameExpressionResolver resolver) {
+        this.encoder = encoder;
+        this.clusterService = clusterService;
+        this.resolver = resolver;
+    }
+
+    QueryEncoder encoder() {
+        if (encoder == null) {
+            throw new IllegalStateException("the binary-embeddings encoder is not initialised on this node");
+        }
+        return encoder;
+    }
+
+    /**
+     * The model named by the {@code model} parameter of {@code field} in the indices the request targets.
+     *
+     * @throws IllegalArgumentException when the field is not a {@code binary_embedding} field anywhere, has no model, or
+     *                                  has different models in different indices
+     */
+    String modelOfField(IndicesRequest request, String field) {
+        ClusterState state = clusterService.state();
+        String[] indices = resolver.concreteIndexNames(state, request);
+        Map<String, String> models = new TreeMap<>();
+        Set<String> withoutModel = new TreeSet<>();
+        for (String index : indices) {
+            IndexMetadata meta = state.metadata().index(index);
+            MappingMetadata mapping = meta == null ? null : meta.mapping();
+            Map<String, Object> def = mapping == null ? null : fieldDefinition(mapping.sourceAsMap(), field);
+            if (def == null || BinaryEmbeddingFieldMapper.CONTENT_TYPE.equals(def.get("type")) == false) {
+                continue;
+            }
+            Object model = def.get("model");
+            if (model == null) {
+                withoutModel.add(index);
+            } else {
+                models.put(index, model.toString());
+            }
+        }
+        Set<String> distinct = new TreeSet<>(models.values());
+        if (distinct.size() > 1) {
+            throw new IllegalArgumentException(
+                "field [" + field + "] uses different models in different indices " + models + "; name one with [model]"
+            );
+        }
+        if (distinct.isEmpty()) {
+            if (withoutModel.isEmpty()) {
+                throw new IllegalArgumentException("[field] [" + field + "] is not a [binary_embedding] field in the searched indices");
+            }
+            throw new IllegalArgumentException(
+                "field [" + field + "] has no [model] in its mapping; give [model] in the query or send [vector] or [bits]"
+            );
+        }
+        return distinct.iterator().next();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> fieldDefinition(Map<String, Object> mapping, String field) {
+        Map<String, Object> properties = (Map<String, Object>) mapping.get("properties");
+        String[] parts = field.split("\\.");
+        Map<String, Object> def = null;
+        for (int i = 0; i < parts.length && properties != null; i++) {
+            // a dotted field name may be one property or a path of objects; try the longest remaining name first
+            Map<String, Object> found = null;
+            for (int j = parts.length; j > i && found == null; j--) {
+                Object candidate = properties.get(String.join(".", java.util.Arrays.copyOfRange(parts, i, j)));
+                if (candidate instanceof Map<?, ?> m) {
+                    found = (Map<String, Object>) m;
+                    if (j == parts.length) {
+                        return found;
+                    }
+                    i = j - 1;
+                }
+            }
+            def = found;
+            properties = def == null ? null : (Map<String, Object>) def.get("properties");
+        }
+        return null;
+    }
+}

@@ -1,0 +1,150 @@
+package org.opensearch.binaryembeddings.query;
+
+import org.opensearch.action.bulk.BulkRequestBuilder;
+import org.opensearch.action.search.SearchResponse;
+import org.opensearch.binaryembeddings.BinaryEmbeddingsPlugin;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.common.xcontent.XContentType;
+import org.opensearch.index.query.QueryBuilders;
+import org.opensearch.plugins.Plugin;
+import org.opensearch.search.SearchHit;
+import org.opensearch.search.aggregations.AggregationBuilders;
+import org.opensearch.search.aggregations.bucket.terms.Terms;
+import org.opensearch.test.OpenSearchIntegTestCase;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * The same corpus in 1 shard and in 3 shards with a replica on a 2-node cluster: binary_knn and every binary_hybrid
+ * fusion method must return the same ids in the same order, compose with bool filters and aggregations, and paginate
+ * consistently.
+ */
+@OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.SUITE, numDataNodes = 2, numClientNodes = 0, supportsDedicatedMasters = false)
+public class ShardInvarianceIT extends OpenSearchIntegTestCase {
+
+    private static final int DIMS = 32;
+    private static final int DOCS = 600;
+    private static final String[] WORDS = words(400);
+
+    @Override
+    protected Collection<Class<? extends Plugin>> nodePlugins() {
+        return List.of(BinaryEmbeddingsPlugin.class);
+    }
+
+    private static String[] words(int n) {
+        String[] w = new String[n];
+        Random r = new Random(7);
+        for (int i = 0; i < n; i++) {
+            StringBuilder sb = new StringBuilder();
+            for (int j = 0; j < 3 + r.nextInt(5); j++) {
+                sb.append((char) ('a' + r.nextInt(26)));
+            }
+            w[i] = sb.toString() + i;
+        }
+        return w;
+    }
+
+    private static final String MAPPING = "{\"properties\":{\"text\":{\"type\":\"text\"},\"tag\":{\"type\":\"keyword\"},"
+        + "\"e\":{\"type\":\"binary_embedding\",\"dims\":" + DIMS + ",\"binary_dims\":24}}}";
+
+    private float[][] vectors;
+
+    private void indexCorpus() {
+        Random r = new Random(42);
+        float[][] centers = new float[8][DIMS];
+        for (float[] c : centers) {
+            for (int i = 0; i < DIMS; i++) c[i] = (float) r.nextGaussian();
+        }
+        vectors = new float[DOCS][DIMS];
+        for (String index : new String[] { "one", "three" }) {
+            int shards = index.equals("one") ? 1 : 3;
+            client().admin().indices().prepareCreate(index)
+                .setSettings(Settings.builder().put("index.binary_embeddings", true).put("index.number_of_shards", shards).put("index.number_of_replicas", shards == 3 ? 1 : 0))
+                .setMapping(MAPPING).get();
+        }
+        ensureGreen("one", "three");
+        BulkRequestBuilder bulk = client().prepareBulk();
+        for (int d = 0; d < DOCS; d++) {
+            float[] c = centers[r.nextInt(centers.length)];
+            for (int i = 0; i < DIMS; i++) vectors[d][i] = c[i] + 0.7f * (float) r.nextGaussian();
+            StringBuilder text = new StringBuilder();
+            int len = 5 + r.nextInt(30);
+            for (int j = 0; j < len; j++) text.append(WORDS[(int) Math.min(WORDS.length - 1, Math.abs(r.nextGaussian()) * 60)]).append(' ');
+            String source = String.format(Locale.ROOT, "{\"text\":\"%s\",\"tag\":\"t%d\",\"e\":%s}", text, d % 5, Arrays.toString(vectors[d]));
+            for (String index : new String[] { "one", "three" }) {
+                bulk.add(client().prepareIndex(index).setId("d" + d).setSource(source, XContentType.JSON));
+            }
+        }
+        assertFalse(bulk.get().buildFailureMessage(), bulk.get().hasFailures());
+        client().admin().indices().prepareRefresh("one", "three").get();
+    }
+
+    private List<String> ids(String index, String queryJson, int from, int size) {
+        SearchResponse response = client().prepareSearch(index).setQuery(QueryBuilders.wrapperQuery(queryJson)).setFrom(from).setSize(size).get();
+        List<String> ids = new ArrayList<>();
+        for (SearchHit h : response.getHits().getHits()) ids.add(h.getId());
+        return ids;
+    }
+
+    private String knn(float[] v, int k) {
+        return "{\"binary_knn\":{\"field\":\"e\",\"vector\":" + Arrays.toString(v) + ",\"k\":" + k + "}}";
+    }
+
+    private String hybrid(float[] v, String words, String fusion) {
+        return "{\"binary_hybrid\":{\"keyword\":{\"match\":{\"text\":\"" + words + "\"}},\"vector\":{\"field\":\"e\",\"vector\":"
+            + Arrays.toString(v) + "},\"window\":50" + (fusion == null ? "" : ",\"fusion\":" + fusion) + "}}";
+    }
+
+    public void testSameResultsWhateverTheShardCount() {
+        indexCorpus();
+        Random r = new Random(3);
+        String[] fusions = { null, "{\"method\":\"rrf\"}", "{\"method\":\"linear\",\"normalization\":\"min_max\",\"weights\":{\"keyword\":0.5,\"vector\":0.5}}", "{\"method\":\"rerank\"}" };
+        for (int q = 0; q < 10; q++) {
+            float[] v = vectors[r.nextInt(DOCS)].clone();
+            for (int i = 0; i < DIMS; i++) v[i] += 0.3f * (float) r.nextGaussian();
+            List<String> one = ids("one", knn(v, 10), 0, 10);
+            assertEquals(10, one.size());
+            assertEquals("binary_knn query " + q, one, ids("three", knn(v, 10), 0, 10));
+            String words = WORDS[r.nextInt(40)] + " " + WORDS[r.nextInt(40)];
+            for (String fusion : fusions) {
+                String query = hybrid(v, words, fusion);
+                List<String> a = ids("one", query, 0, 20);
+                assertFalse(query, a.isEmpty());
+                assertEquals(query, a, ids("three", query, 0, 20));
+                // pagination is a window onto the same ranking
+                assertEquals(query, a.subList(5, Math.min(10, a.size())), ids("three", query, 5, 5));
+            }
+        }
+    }
+
+    public void testComposesWithBoolFiltersAggregationsAndExplain() {
+        if (vectors == null) indexCorpus();
+        float[] v = vectors[11];
+        String hybrid = hybrid(v, WORDS[1] + " " + WORDS[2], null);
+        String query = "{\"bool\":{\"must\":[" + hybrid + "],\"filter\":[{\"term\":{\"tag\":\"t1\"}}]}}";
+        SearchResponse response = client().prepareSearch("three").setQuery(QueryBuilders.wrapperQuery(query)).setSize(100)
+            .addAggregation(AggregationBuilders.terms("tags").field("tag")).setExplain(true).get();
+        assertTrue(response.getHits().getHits().length > 0);
+        for (SearchHit h : response.getHits().getHits()) {
+            assertEquals("t1", h.getSourceAsMap().get("tag"));
+            assertTrue(h.getExplanation().toString(), h.getExplanation().toString().contains("binary_hybrid"));
+        }
+        Terms tags = response.getAggregations().get("tags");
+        assertEquals(1, tags.getBuckets().size());
+        assertEquals(response.getHits().getTotalHits().value(), tags.getBuckets().get(0).getDocCount());
+
+        // binary_knn's filter is applied during the search: all k hits pass it
+        String knn = "{\"binary_knn\":{\"field\":\"e\",\"vector\":" + Arrays.toString(v) + ",\"k\":10,\"filter\":{\"term\":{\"tag\":\"t3\"}}}}";
+        SearchResponse filtered = client().prepareSearch("one").setQuery(QueryBuilders.wrapperQuery(knn)).setSize(10).setExplain(true).get();
+        assertEquals(10, filtered.getHits().getHits().length);
+        for (SearchHit h : filtered.getHits().getHits()) {
+            assertEquals("t3", h.getSourceAsMap().get("tag"));
+            assertTrue(h.getExplanation().toString(), h.getExplanation().toString().contains("hamming"));
+        }
+    }
+}
