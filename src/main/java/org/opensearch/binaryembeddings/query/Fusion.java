@@ -22,9 +22,11 @@ import java.util.Set;
  *
  * <ul>
  * <li>{@code linear}: {@code w_k·norm(keyword) + w_v·norm(vector)}; a candidate missing from the keyword list scores
- * 0 there. Normalization {@code bounded} (default) divides each score by the best score of its list, using the
- * theoretical lower bound 0 of both scores (BM25 ≥ 0; the vector score maps the similarity into [0, 1]) — the "TM"
- * normalization of Bruch et al. (TOIS 2023); {@code min_max} maps each list's observed range onto [0, 1].</li>
+ * 0 there. Normalizations: {@code vector_z} (default) z-normalizes the vector scores over the candidates and divides
+ * keyword scores by the query's best keyword score; {@code bounded} divides each score by the best of its list,
+ * using the theoretical lower bound 0 of both scores (BM25 ≥ 0; the vector score maps the similarity into [0, 1]) —
+ * the "TM" normalization of Bruch et al. (TOIS 2023); {@code min_max} maps each list's observed range onto [0, 1];
+ * {@code z_score} z-normalizes both lists.</li>
  * <li>{@code rrf}: {@code Σ w / (rank_constant + rank)} over the lists a candidate is ranked in.</li>
  * <li>{@code rerank}: the keyword candidates only, ordered by their vector score.</li>
  * </ul>
@@ -42,16 +44,23 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
 
     public enum Normalization {
         BOUNDED,
-        MIN_MAX
+        MIN_MAX,
+        Z_SCORE,
+        VECTOR_Z
     }
 
     public static final int DEFAULT_RANK_CONSTANT = 60;
+    /** Fused scores are shifted up, when needed, so the lowest candidate scores this. */
+    public static final float MIN_SCORE = 0.001f;
     /**
-     * The default: linear with bounded normalization, vector weight 0.8. The dense model is the stronger ranker in
-     * general (the reason the plugin exists); the keyword score is an additive piece of evidence that can lift exact
-     * matches without overriding the semantic order.
+     * The default: linear, {@code vector_z}, weights 1 and 1. Ranking by it equals ranking by
+     * {@code vector + σ · keyword / max(keyword)}, with σ the standard deviation of the query's vector scores over the
+     * candidates: keyword evidence can move a document by at most one unit of the vector scores' own spread. Where
+     * the vector scores separate the candidates clearly (a confident semantic match), keyword matches only break
+     * near-ties; where the vector scores are flat (the model cannot tell the candidates apart), the keyword score
+     * decides. Neither input can drown the other, whatever their raw scales, without a tuned weight.
      */
-    public static final Fusion DEFAULT = new Fusion(Method.LINEAR, 0.2, 0.8, Normalization.BOUNDED, DEFAULT_RANK_CONSTANT);
+    public static final Fusion DEFAULT = new Fusion(Method.LINEAR, 1, 1, Normalization.VECTOR_Z, DEFAULT_RANK_CONSTANT);
 
     public Fusion {
         if (keywordWeight < 0 || vectorWeight < 0 || Double.isNaN(keywordWeight) || Double.isNaN(vectorWeight)) {
@@ -91,6 +100,7 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
                 vMin = Math.min(vMin, c.vectorScore());
             }
         }
+        double[] kwStats = stats(pool, true), vStats = stats(pool, false);
         List<Fused> out = new ArrayList<>(pool.size());
         for (Candidate c : pool) {
             int vRank = vectorRanks.getOrDefault(c, 0);
@@ -108,8 +118,17 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
                     how = String.format(Locale.ROOT, "rrf: %s/(%d+%s) + %s/(%d+%s)", keywordWeight, rankConstant, c.keywordRank() > 0 ? c.keywordRank() : "∞", vectorWeight, rankConstant, vRank > 0 ? vRank : "∞");
                 }
                 default -> {
-                    double kw = normalize(c.keywordScore(), kwMin, kwMax);
-                    double v = normalize(c.vectorScore(), vMin, vMax);
+                    double kw, v;
+                    if (normalization == Normalization.Z_SCORE) {
+                        kw = z(c.keywordScore() == null ? 0f : c.keywordScore(), kwStats);
+                        v = c.vectorScore() == null ? 0 : z(c.vectorScore(), vStats);
+                    } else if (normalization == Normalization.VECTOR_Z) {
+                        kw = c.keywordScore() == null || kwMax == 0 ? 0 : c.keywordScore() / kwMax;
+                        v = c.vectorScore() == null ? 0 : z(c.vectorScore(), vStats);
+                    } else {
+                        kw = normalize(c.keywordScore(), kwMin, kwMax);
+                        v = normalize(c.vectorScore(), vMin, vMax);
+                    }
                     score = keywordWeight * kw + vectorWeight * v;
                     how = String.format(Locale.ROOT, "linear (%s): %s × %.4f (keyword) + %s × %.4f (vector)", normalization.name().toLowerCase(Locale.ROOT), keywordWeight, kw, vectorWeight, v);
                 }
@@ -117,15 +136,40 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
             out.add(new Fused(c.index(), c.id(), (float) score, c.keywordScore(), c.keywordRank(), c.vectorScore(), vRank, how));
         }
         out.sort(Comparator.comparingDouble((Fused f) -> -f.score()).thenComparing(Fused::index).thenComparing(Fused::id));
+        // Lucene scores must be positive: shift (z-normalized scores can be negative) so the lowest is MIN_SCORE
+        float lowest = out.isEmpty() ? MIN_SCORE : out.get(out.size() - 1).score();
+        float shift = lowest < MIN_SCORE ? MIN_SCORE - lowest : 0f;
         List<Fused> strict = new ArrayList<>(out.size());
         float previous = Float.POSITIVE_INFINITY;
         for (Fused f : out) {
-            float s = Math.min(f.score(), Math.nextDown(previous));
-            s = Math.max(s, 0f);
+            float s = Math.min(f.score() + shift, Math.nextDown(previous));
             strict.add(new Fused(f.index(), f.id(), s, f.keywordScore(), f.keywordRank(), f.vectorScore(), f.vectorRank(), f.how()));
             previous = s;
         }
         return strict;
+    }
+
+    private static double z(float s, double[] stats) {
+        return stats[1] > 0 ? (s - stats[0]) / stats[1] : 0;
+    }
+
+    /** Mean and standard deviation of one list's scores over the pool (missing keyword scores count as 0). */
+    private static double[] stats(List<Candidate> pool, boolean keyword) {
+        double sum = 0, sq = 0;
+        int n = 0;
+        for (Candidate c : pool) {
+            Float s = keyword ? (c.keywordScore() == null ? Float.valueOf(0f) : c.keywordScore()) : c.vectorScore();
+            if (s != null) {
+                sum += s;
+                sq += (double) s * s;
+                n++;
+            }
+        }
+        if (n == 0) {
+            return new double[] { 0, 0 };
+        }
+        double mean = sum / n;
+        return new double[] { mean, Math.sqrt(Math.max(0, sq / n - mean * mean)) };
     }
 
     private double normalize(Float s, double min, double max) {
@@ -183,7 +227,7 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
         }
         Normalization n = map.containsKey("normalization")
             ? parseEnum(Normalization.class, "fusion.normalization", map.get("normalization"))
-            : Normalization.BOUNDED;
+            : DEFAULT.normalization;
         int c = map.containsKey("rank_constant") ? (int) number("fusion.rank_constant", map.get("rank_constant")) : DEFAULT_RANK_CONSTANT;
         return new Fusion(method, kw, v, n, c);
     }
