@@ -177,6 +177,19 @@ public final class EncoderService implements Closeable {
         }
     }
 
+    /**
+     * An executor for {@link #startLoading}: one new daemon thread with a 16 MB stack. ONNX Runtime's first
+     * initialization needs more stack than a default 1 MB Java thread has (it crashes the JVM on one, measured with
+     * ONNX Runtime 1.29 on JDK 25), so models are never loaded on a pool thread.
+     */
+    public static Executor loaderThread() {
+        return r -> {
+            Thread t = new Thread(null, r, "binary-embeddings-model-loader", 16L << 20);
+            t.setDaemon(true);
+            t.start();
+        };
+    }
+
     /** Waits until the background loading has finished (every model loaded or failed). For tests and tools. */
     public boolean awaitLoaded(long timeout, TimeUnit unit) throws InterruptedException {
         return loaded.await(timeout, unit);

@@ -41,7 +41,7 @@ public final class TestModels {
     /** A service over {@code root} whose models are loaded before it is returned. */
     public static EncoderService loadedService(Path root, EncoderSettings.Config config, ExecutorService executor) throws InterruptedException {
         EncoderService service = new EncoderService(root, config, executor);
-        service.startLoading(executor);
+        service.startLoading(EncoderService.loaderThread());
         if (service.awaitLoaded(120, TimeUnit.SECONDS) == false) {
             throw new AssertionError("models did not load in 120 s");
         }
