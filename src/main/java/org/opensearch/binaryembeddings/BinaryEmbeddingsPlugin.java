@@ -1,25 +1,111 @@
 package org.opensearch.binaryembeddings;
 
+import org.apache.lucene.util.SetOnce;
+import org.opensearch.binaryembeddings.encoder.EncoderService;
+import org.opensearch.binaryembeddings.encoder.EncoderSettings;
+import org.opensearch.binaryembeddings.ingest.LocalEmbeddingProcessor;
+import org.opensearch.binaryembeddings.rest.RestEmbedAction;
+import org.opensearch.binaryembeddings.rest.RestModelsAction;
+import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
+import org.opensearch.cluster.node.DiscoveryNodes;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.settings.ClusterSettings;
+import org.opensearch.common.settings.IndexScopedSettings;
 import org.opensearch.common.settings.Setting;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.common.settings.SettingsFilter;
+import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.env.Environment;
+import org.opensearch.env.NodeEnvironment;
+import org.opensearch.ingest.Processor;
+import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.plugins.EnginePlugin;
 import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPlugin;
+import org.opensearch.repositories.RepositoriesService;
+import org.opensearch.rest.RestController;
+import org.opensearch.rest.RestHandler;
+import org.opensearch.script.ScriptService;
+import org.opensearch.threadpool.ExecutorBuilder;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.client.Client;
+import org.opensearch.watcher.ResourceWatcherService;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Wires the plugin's parts into OpenSearch: the {@code binary_embedding} field type, its codec, the
  * {@code local_embedding} ingest processor, the {@code binary_knn} and {@code binary_hybrid} queries and the
  * REST endpoints under {@code _plugins/_binary_embeddings}. It holds no logic of its own.
  */
-public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, IngestPlugin, SearchPlugin, EnginePlugin {
+public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, IngestPlugin, SearchPlugin, EnginePlugin, ActionPlugin {
 
     public static final String NAME = "binary-embeddings";
 
+    /** The node's local encoder, built in createComponents (processor factories and REST handlers look it up lazily). */
+    private final SetOnce<EncoderService> encoder = new SetOnce<>();
+
     @Override
     public List<Setting<?>> getSettings() {
-        return List.of();
+        List<Setting<?>> settings = new ArrayList<>();
+        settings.addAll(EncoderSettings.all());
+        return settings;
+    }
+
+    @Override
+    public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
+        return List.of(EncoderSettings.executorBuilder(settings));
+    }
+
+    @Override
+    public Collection<Object> createComponents(
+        Client client,
+        ClusterService clusterService,
+        ThreadPool threadPool,
+        ResourceWatcherService resourceWatcherService,
+        ScriptService scriptService,
+        NamedXContentRegistry xContentRegistry,
+        Environment environment,
+        NodeEnvironment nodeEnvironment,
+        NamedWriteableRegistry namedWriteableRegistry,
+        IndexNameExpressionResolver indexNameExpressionResolver,
+        Supplier<RepositoriesService> repositoriesServiceSupplier
+    ) {
+        encoder.set(EncoderService.forNode(environment, threadPool));
+        return List.of(encoder.get());
+    }
+
+    @Override
+    public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
+        return Map.of(LocalEmbeddingProcessor.TYPE, new LocalEmbeddingProcessor.Factory(encoder::get));
+    }
+
+    @Override
+    public List<RestHandler> getRestHandlers(
+        Settings settings,
+        RestController restController,
+        ClusterSettings clusterSettings,
+        IndexScopedSettings indexScopedSettings,
+        SettingsFilter settingsFilter,
+        IndexNameExpressionResolver indexNameExpressionResolver,
+        Supplier<DiscoveryNodes> nodesInCluster
+    ) {
+        return List.of(new RestModelsAction(encoder::get), new RestEmbedAction(encoder::get, EncoderSettings.EMBED_MAX_TEXTS.get(settings)));
+    }
+
+    @Override
+    public void close() throws IOException {
+        EncoderService service = encoder.get();
+        if (service != null) {
+            service.close(); // frees the models' native memory
+        }
     }
 }

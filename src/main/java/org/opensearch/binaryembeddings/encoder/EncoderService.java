@@ -5,7 +5,9 @@ import org.apache.logging.log4j.Logger;
 import org.opensearch.common.cache.Cache;
 import org.opensearch.common.cache.CacheBuilder;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.env.Environment;
 import org.opensearch.secure_sm.AccessController;
+import org.opensearch.threadpool.ThreadPool;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -43,6 +45,9 @@ public final class EncoderService implements Closeable {
 
     private static final Logger logger = LogManager.getLogger(EncoderService.class);
 
+    /** The plugin's folder in the node's config folder (where the plugin zip's config/ is installed). */
+    public static final String CONFIG_FOLDER = "binary-embeddings";
+
     /** How long a request waits for a model that is still loading. */
     private static final long LOAD_WAIT_SECONDS = 120;
 
@@ -79,6 +84,24 @@ public final class EncoderService implements Closeable {
         if (models.containsKey(config.defaultModel()) == false) {
             logger.warn("default model [{}] is not among the models found in [{}]: {}", config.defaultModel(), this.modelsRoot, models.keySet());
         }
+    }
+
+    /**
+     * The node's service: models from {@code $OPENSEARCH_PATH_CONF/binary-embeddings/models/}, inference on the
+     * {@value EncoderSettings#THREAD_POOL} pool, DJL's native cache under the node's data path; loading starts now,
+     * in the background.
+     */
+    public static EncoderService forNode(Environment environment, ThreadPool threadPool) {
+        Path[] data = environment.dataFiles();
+        NativeLibraries.prepare(data.length == 0 ? null : data[0].resolve("binary_embeddings").resolve("djl_cache"));
+        Path root = environment.configDir().resolve(CONFIG_FOLDER).resolve("models");
+        EncoderService service = new EncoderService(
+            root,
+            EncoderSettings.Config.from(environment.settings()),
+            threadPool.executor(EncoderSettings.THREAD_POOL)
+        );
+        service.startLoading(loaderThread());
+        return service;
     }
 
     private static Map<String, Model> discover(Path root, List<String> enabled) {

@@ -4,6 +4,8 @@ import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Setting.Property;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.util.concurrent.OpenSearchExecutors;
+import org.opensearch.threadpool.ExecutorBuilder;
+import org.opensearch.threadpool.FixedExecutorBuilder;
 
 import java.util.List;
 
@@ -58,6 +60,11 @@ public final class EncoderSettings {
 
     /** Most texts one {@code _embed} request may carry. */
     public static final Setting<Integer> EMBED_MAX_TEXTS = Setting.intSetting(PREFIX + "embed.max_texts", 256, 1, 100_000, Property.NodeScope);
+
+    /** The bounded {@value #THREAD_POOL} pool: {@link #INFERENCE_THREADS} threads, a queue of {@link #QUEUE_SIZE}. */
+    public static ExecutorBuilder<?> executorBuilder(Settings settings) {
+        return new FixedExecutorBuilder(settings, THREAD_POOL, INFERENCE_THREADS.get(settings), QUEUE_SIZE.get(settings), "thread_pool." + THREAD_POOL);
+    }
 
     public static List<Setting<?>> all() {
         return List.of(MODELS_ENABLED, DEFAULT_MODEL, INFERENCE_THREADS, INTRA_OP_THREADS, QUEUE_SIZE, MAX_BATCH_SIZE, QUERY_CACHE_SIZE, EMBED_MAX_TEXTS);
