@@ -125,7 +125,7 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
                     if (list.get(i) instanceof String s) {
                         texts.add(requireText(s, where));
                     } else {
-                        throw new IllegalArgumentException("field [" + where + "] is not a string but " + describe(list.get(i)));
+                        throw new IllegalArgumentException("field [" + where + "] must be a string, not " + describe(list.get(i)));
                     }
                 }
                 targets.add(new Target(target, true, list.size()));
@@ -153,7 +153,13 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
         if (value instanceof List) {
             return "an array";
         }
-        return "a " + value.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT) + " [" + value + "]";
+        if (value instanceof Number) {
+            return "a number [" + value + "]";
+        }
+        if (value instanceof Boolean) {
+            return "a boolean [" + value + "]";
+        }
+        return "a value of type " + value.getClass().getSimpleName();
     }
 
     private static void write(IngestDocument doc, Plan plan, List<float[]> vectors, int offset) {
