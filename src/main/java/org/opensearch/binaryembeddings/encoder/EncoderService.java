@@ -189,7 +189,10 @@ public final class EncoderService implements Closeable {
                 m.status = ModelInfo.Status.LOADED;
             }
             logger.info("model [{}] loaded in {} ms ({} dims, {} pooling)", m.name, (System.nanoTime() - t0) / 1_000_000, m.manifest.dims(), m.manifest.pooling().value());
-        } catch (Exception | LinkageError e) {
+        } catch (VirtualMachineError e) {
+            m.fail(e.toString());
+            throw e;
+        } catch (Throwable e) { // e.g. DJL throws AssertionError when it cannot find its native library
             String reason = e.getMessage() == null ? e.toString() : e.getMessage();
             // name files relative to the models folder: the status is shown by the REST API
             reason = reason.replace(modelsRoot.toString() + java.io.File.separator, "");
@@ -209,6 +212,8 @@ public final class EncoderService implements Closeable {
         return r -> {
             Thread t = new Thread(null, r, "binary-embeddings-model-loader", 16L << 20);
             t.setDaemon(true);
+            // DJL finds its native library's properties through the context class loader: make it the plugin's
+            t.setContextClassLoader(EncoderService.class.getClassLoader());
             t.start();
         };
     }
