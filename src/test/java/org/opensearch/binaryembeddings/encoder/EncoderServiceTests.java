@@ -2,39 +2,16 @@ package org.opensearch.binaryembeddings.encoder;
 
 import org.opensearch.action.support.PlainActionFuture;
 import org.opensearch.binaryembeddings.testdata.MsMarco;
-import org.opensearch.test.OpenSearchTestCase;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 
 import static org.opensearch.binaryembeddings.encoder.TestModels.BGE;
 import static org.opensearch.binaryembeddings.encoder.TestModels.MINILM;
 import static org.opensearch.binaryembeddings.encoder.TestModels.cosine;
 
 /** The encoder with the two bundled models, loaded once for the class. */
-public class EncoderServiceTests extends OpenSearchTestCase {
-
-    private static ExecutorService executor;
-    private static EncoderService service;
-
-    @BeforeClass
-    public static void load() throws Exception {
-        executor = TestModels.executor(2);
-        service = TestModels.loadedService(TestModels.bundled(), EncoderSettings.Config.defaults(), executor);
-    }
-
-    @AfterClass
-    public static void close() throws Exception {
-        if (service != null) {
-            service.close();
-        }
-        TestModels.shutdown(executor);
-        service = null;
-        executor = null;
-    }
+public class EncoderServiceTests extends LoadedModelsTestCase {
 
     public void testBothBundledModelsLoad() {
         assertEquals(BGE, service.defaultModel());

@@ -6,12 +6,8 @@ import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2Quantize
 
 import org.opensearch.binaryembeddings.testdata.MsMarco;
 import org.opensearch.binaryembeddings.testdata.ReferenceEmbeddings;
-import org.opensearch.test.OpenSearchTestCase;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
 
 import java.util.List;
-import java.util.concurrent.ExecutorService;
 
 import static org.opensearch.binaryembeddings.encoder.TestModels.BGE;
 import static org.opensearch.binaryembeddings.encoder.TestModels.MINILM;
@@ -21,28 +17,9 @@ import static org.opensearch.binaryembeddings.encoder.TestModels.cosine;
  * Our encoder against an independent implementation (langchain4j's in-process models: same ONNX files, their own
  * tokenizer set-up, pooling and normalization) on msmarco-5k texts.
  */
-public class ParityTests extends OpenSearchTestCase {
+public class ParityTests extends LoadedModelsTestCase {
 
     private static final int PASSAGES = 250;
-
-    private static ExecutorService executor;
-    private static EncoderService service;
-
-    @BeforeClass
-    public static void load() throws Exception {
-        executor = TestModels.executor(2);
-        service = TestModels.loadedService(TestModels.bundled(), EncoderSettings.Config.defaults(), executor);
-    }
-
-    @AfterClass
-    public static void close() throws Exception {
-        if (service != null) {
-            service.close();
-        }
-        TestModels.shutdown(executor);
-        service = null;
-        executor = null;
-    }
 
     private static List<String> passages(int from, int count) {
         return MsMarco.load().docs.subList(from, from + count).stream().map(MsMarco.Doc::content).toList();
@@ -59,7 +36,7 @@ public class ParityTests extends OpenSearchTestCase {
             minBatched = Math.min(minBatched, cosine(batched.get(i), reference[i]));
         }
         logger.info("bge-small-en-v1.5-q parity on {} msmarco passages: min cosine unbatched {} batched {}", texts.size(), minSingle, minBatched);
-        System.out.printf("PARITY bge passages n=%d min cosine unbatched=%.6f batched=%.6f%n", texts.size(), minSingle, minBatched);
+        System.out.printf(java.util.Locale.ROOT, "PARITY bge passages n=%d min cosine unbatched=%.6f batched=%.6f%n", texts.size(), minSingle, minBatched);
         assertTrue("unbatched min cosine " + minSingle, minSingle >= 0.999);
         assertTrue("batched min cosine " + minBatched, minBatched >= 0.99);
     }
@@ -71,7 +48,7 @@ public class ParityTests extends OpenSearchTestCase {
         for (int i = 0; i < queries.size(); i++) {
             min = Math.min(min, cosine(service.encodeQuery(BGE, queries.get(i).text()), reference[i]));
         }
-        System.out.printf("PARITY bge queries n=%d min cosine=%.6f%n", queries.size(), min);
+        System.out.printf(java.util.Locale.ROOT, "PARITY bge queries n=%d min cosine=%.6f%n", queries.size(), min);
         assertTrue("min cosine " + min, min >= 0.999);
     }
 
@@ -87,7 +64,7 @@ public class ParityTests extends OpenSearchTestCase {
             minSingle = Math.min(minSingle, cosine(single, ref));
             minBatched = Math.min(minBatched, cosine(batched.get(i), ref));
         }
-        System.out.printf("PARITY all-minilm passages n=%d min cosine unbatched=%.6f batched=%.6f%n", texts.size(), minSingle, minBatched);
+        System.out.printf(java.util.Locale.ROOT, "PARITY all-minilm passages n=%d min cosine unbatched=%.6f batched=%.6f%n", texts.size(), minSingle, minBatched);
         assertTrue("unbatched min cosine " + minSingle, minSingle >= 0.999);
         // int8 dynamic quantization uses one activation scale per tensor, i.e. per batch: batch companions move a
         // vector a little, more for this 6-layer model (0.987 measured) than for bge (0.993)

@@ -1,14 +1,10 @@
 package org.opensearch.binaryembeddings.ingest;
 
 import org.opensearch.OpenSearchParseException;
-import org.opensearch.binaryembeddings.encoder.EncoderService;
-import org.opensearch.binaryembeddings.encoder.EncoderSettings;
+import org.opensearch.binaryembeddings.encoder.LoadedModelsTestCase;
 import org.opensearch.binaryembeddings.encoder.TestModels;
 import org.opensearch.ingest.IngestDocument;
 import org.opensearch.ingest.IngestDocumentWrapper;
-import org.opensearch.test.OpenSearchTestCase;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,7 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -24,26 +19,7 @@ import static org.opensearch.binaryembeddings.encoder.TestModels.BGE;
 import static org.opensearch.binaryembeddings.encoder.TestModels.MINILM;
 import static org.opensearch.binaryembeddings.encoder.TestModels.cosine;
 
-public class LocalEmbeddingProcessorTests extends OpenSearchTestCase {
-
-    private static ExecutorService executor;
-    private static EncoderService service;
-
-    @BeforeClass
-    public static void load() throws Exception {
-        executor = TestModels.executor(2);
-        service = TestModels.loadedService(TestModels.bundled(), EncoderSettings.Config.defaults(), executor);
-    }
-
-    @AfterClass
-    public static void close() throws Exception {
-        if (service != null) {
-            service.close();
-        }
-        TestModels.shutdown(executor);
-        service = null;
-        executor = null;
-    }
+public class LocalEmbeddingProcessorTests extends LoadedModelsTestCase {
 
     private static LocalEmbeddingProcessor create(Map<String, Object> config) throws Exception {
         return new LocalEmbeddingProcessor.Factory(() -> service).create(Map.of(), "tag", null, new HashMap<>(config));
