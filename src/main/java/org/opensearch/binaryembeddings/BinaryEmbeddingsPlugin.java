@@ -1,5 +1,9 @@
 package org.opensearch.binaryembeddings;
 
+import org.apache.lucene.util.SetOnce;
+import org.opensearch.binaryembeddings.encoder.EncoderService;
+import org.opensearch.binaryembeddings.encoder.EncoderSettings;
+import org.opensearch.binaryembeddings.ingest.LocalEmbeddingProcessor;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingFieldMapper;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingsCodecService;
 import org.opensearch.binaryembeddings.query.BinaryHybridQueryBuilder;
@@ -7,28 +11,42 @@ import org.opensearch.binaryembeddings.query.BinaryKnnQueryBuilder;
 import org.opensearch.binaryembeddings.query.FusedHitsQueryBuilder;
 import org.opensearch.binaryembeddings.query.QueryEncoder;
 import org.opensearch.binaryembeddings.query.QueryServices;
+import org.opensearch.binaryembeddings.rest.RestEmbedAction;
+import org.opensearch.binaryembeddings.rest.RestModelsAction;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
+import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.settings.ClusterSettings;
+import org.opensearch.common.settings.IndexScopedSettings;
+import org.opensearch.common.settings.Setting;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.common.settings.SettingsFilter;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
-import org.opensearch.repositories.RepositoriesService;
-import org.opensearch.script.ScriptService;
-import org.opensearch.threadpool.ThreadPool;
-import org.opensearch.transport.client.Client;
-import org.opensearch.watcher.ResourceWatcherService;
-import org.opensearch.common.settings.Setting;
 import org.opensearch.index.IndexSettings;
 import org.opensearch.index.codec.CodecServiceFactory;
 import org.opensearch.index.mapper.Mapper;
+import org.opensearch.ingest.Processor;
+import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.plugins.EnginePlugin;
 import org.opensearch.plugins.IngestPlugin;
 import org.opensearch.plugins.MapperPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPlugin;
+import org.opensearch.repositories.RepositoriesService;
+import org.opensearch.rest.RestController;
+import org.opensearch.rest.RestHandler;
+import org.opensearch.script.ScriptService;
+import org.opensearch.threadpool.ExecutorBuilder;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.client.Client;
+import org.opensearch.watcher.ResourceWatcherService;
 
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -40,11 +58,26 @@ import java.util.function.Supplier;
  * {@code local_embedding} ingest processor, the {@code binary_knn} and {@code binary_hybrid} queries and the
  * REST endpoints under {@code _plugins/_binary_embeddings}. It holds no logic of its own.
  */
-public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, IngestPlugin, SearchPlugin, EnginePlugin {
+public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, IngestPlugin, SearchPlugin, EnginePlugin, ActionPlugin {
 
     public static final String NAME = "binary-embeddings";
 
+    /** The node's local encoder, built in createComponents (processor factories and REST handlers look it up lazily). */
+    private final SetOnce<EncoderService> encoder = new SetOnce<>();
+    /** Filled in createComponents; the query parsers are registered before that. */
     private final QueryServices queryServices = new QueryServices();
+
+    @Override
+    public List<Setting<?>> getSettings() {
+        List<Setting<?>> settings = new ArrayList<>(EncoderSettings.all());
+        settings.add(BinaryEmbeddingFieldMapper.INDEX_SETTING);
+        return settings;
+    }
+
+    @Override
+    public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
+        return List.of(EncoderSettings.executorBuilder(settings));
+    }
 
     @Override
     public Collection<Object> createComponents(
@@ -60,18 +93,39 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<RepositoriesService> repositoriesServiceSupplier
     ) {
+        EncoderService service = EncoderService.forNode(environment, threadPool);
+        encoder.set(service);
         queryServices.init(new QueryEncoder() {
             @Override
             public void encodeQuery(String model, String text, ActionListener<float[]> listener) {
-                listener.onFailure(new IllegalArgumentException("unknown model [" + model + "]"));
+                service.encodeQueryAsync(model, text, listener);
             }
 
             @Override
             public float[] encodeQuery(String model, String text) {
-                throw new IllegalArgumentException("unknown model [" + model + "]");
+                return service.encodeQuery(model, text);
             }
         }, clusterService, indexNameExpressionResolver);
-        return List.of();
+        return List.of(service);
+    }
+
+    @Override
+    public Map<String, Mapper.TypeParser> getMappers() {
+        return Map.of(BinaryEmbeddingFieldMapper.CONTENT_TYPE, BinaryEmbeddingFieldMapper.PARSER);
+    }
+
+    /** Only indices that opted in get the codec, so other plugins' codec services keep working on theirs. */
+    @Override
+    public Optional<CodecServiceFactory> getCustomCodecServiceFactory(IndexSettings indexSettings) {
+        if (BinaryEmbeddingFieldMapper.INDEX_SETTING.get(indexSettings.getSettings())) {
+            return Optional.of(BinaryEmbeddingsCodecService::new);
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
+        return Map.of(LocalEmbeddingProcessor.TYPE, new LocalEmbeddingProcessor.Factory(encoder::get));
     }
 
     @Override
@@ -92,21 +146,23 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
     }
 
     @Override
-    public List<Setting<?>> getSettings() {
-        return List.of(BinaryEmbeddingFieldMapper.INDEX_SETTING);
+    public List<RestHandler> getRestHandlers(
+        Settings settings,
+        RestController restController,
+        ClusterSettings clusterSettings,
+        IndexScopedSettings indexScopedSettings,
+        SettingsFilter settingsFilter,
+        IndexNameExpressionResolver indexNameExpressionResolver,
+        Supplier<DiscoveryNodes> nodesInCluster
+    ) {
+        return List.of(new RestModelsAction(encoder::get), new RestEmbedAction(encoder::get, EncoderSettings.EMBED_MAX_TEXTS.get(settings)));
     }
 
     @Override
-    public Map<String, Mapper.TypeParser> getMappers() {
-        return Map.of(BinaryEmbeddingFieldMapper.CONTENT_TYPE, BinaryEmbeddingFieldMapper.PARSER);
-    }
-
-    /** Only indices that opted in get the codec, so other plugins' codec services keep working on theirs. */
-    @Override
-    public Optional<CodecServiceFactory> getCustomCodecServiceFactory(IndexSettings indexSettings) {
-        if (BinaryEmbeddingFieldMapper.INDEX_SETTING.get(indexSettings.getSettings())) {
-            return Optional.of(BinaryEmbeddingsCodecService::new);
+    public void close() throws IOException {
+        EncoderService service = encoder.get();
+        if (service != null) {
+            service.close(); // frees the models' native memory
         }
-        return Optional.empty();
     }
 }

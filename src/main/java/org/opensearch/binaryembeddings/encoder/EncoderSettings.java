@@ -1,0 +1,102 @@
+package org.opensearch.binaryembeddings.encoder;
+
+import org.opensearch.common.settings.Setting;
+import org.opensearch.common.settings.Setting.Property;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.common.util.concurrent.OpenSearchExecutors;
+import org.opensearch.threadpool.ExecutorBuilder;
+import org.opensearch.threadpool.FixedExecutorBuilder;
+
+import java.util.List;
+
+/** Node settings of the local encoder (all node scope, read at node start). */
+public final class EncoderSettings {
+
+    private EncoderSettings() {}
+
+    public static final String PREFIX = "plugins.binary_embeddings.";
+
+    /** Name of the bounded thread pool that runs all inference (ingest, queries, _embed). */
+    public static final String THREAD_POOL = "binary_embeddings_inference";
+
+    /** Model folders to load; empty (the default) loads every folder found under the models folder. */
+    public static final Setting<List<String>> MODELS_ENABLED = Setting.listSetting(
+        PREFIX + "models.enabled",
+        List.of(),
+        ModelPaths::validateName,
+        Property.NodeScope
+    );
+
+    /** The model used when a request names none. */
+    public static final Setting<String> DEFAULT_MODEL = new Setting<>(
+        PREFIX + "default_model",
+        "bge-small-en-v1.5-q",
+        ModelPaths::validateName,
+        Property.NodeScope
+    );
+
+    /**
+     * Threads of the {@value #THREAD_POOL} pool, i.e. how many batches run at once. Default: half the allocated
+     * processors (at least 1), so encoding never takes all cores from search and indexing.
+     */
+    public static final Setting<Integer> INFERENCE_THREADS = new Setting<>(
+        PREFIX + "inference.threads",
+        s -> Integer.toString(Math.max(1, OpenSearchExecutors.allocatedProcessors(s) / 2)),
+        v -> Setting.parseInt(v, 1, 256, PREFIX + "inference.threads"),
+        Property.NodeScope
+    );
+
+    /** ONNX Runtime intra-op threads per running batch. */
+    public static final Setting<Integer> INTRA_OP_THREADS = Setting.intSetting(PREFIX + "inference.intra_op_threads", 1, 1, 64, Property.NodeScope);
+
+    /** Tasks (batches or queries) that may wait for an inference thread; more are rejected (HTTP 429). */
+    public static final Setting<Integer> QUEUE_SIZE = Setting.intSetting(PREFIX + "inference.queue_size", 1000, 1, 100_000, Property.NodeScope);
+
+    /** Texts per model run; larger requests are split (after sorting by length, so batches pad little). */
+    public static final Setting<Integer> MAX_BATCH_SIZE = Setting.intSetting(PREFIX + "inference.max_batch_size", 32, 1, 1024, Property.NodeScope);
+
+    /** Entries of the per-node LRU cache of query embeddings (0 disables it). */
+    public static final Setting<Integer> QUERY_CACHE_SIZE = Setting.intSetting(PREFIX + "query_cache.size", 1000, 0, 1_000_000, Property.NodeScope);
+
+    /** Most texts one {@code _embed} request may carry. */
+    public static final Setting<Integer> EMBED_MAX_TEXTS = Setting.intSetting(PREFIX + "embed.max_texts", 256, 1, 100_000, Property.NodeScope);
+
+    /** The bounded {@value #THREAD_POOL} pool: {@link #INFERENCE_THREADS} threads, a queue of {@link #QUEUE_SIZE}. */
+    public static ExecutorBuilder<?> executorBuilder(Settings settings) {
+        return new FixedExecutorBuilder(settings, THREAD_POOL, INFERENCE_THREADS.get(settings), QUEUE_SIZE.get(settings), "thread_pool." + THREAD_POOL);
+    }
+
+    public static List<Setting<?>> all() {
+        return List.of(MODELS_ENABLED, DEFAULT_MODEL, INFERENCE_THREADS, INTRA_OP_THREADS, QUEUE_SIZE, MAX_BATCH_SIZE, QUERY_CACHE_SIZE, EMBED_MAX_TEXTS);
+    }
+
+    /** The encoder's settings as plain values. */
+    public record Config(String defaultModel, List<String> enabledModels, int intraOpThreads, int maxBatchSize, int queryCacheSize) {
+
+        public static Config from(Settings settings) {
+            return new Config(
+                DEFAULT_MODEL.get(settings),
+                MODELS_ENABLED.get(settings),
+                INTRA_OP_THREADS.get(settings),
+                MAX_BATCH_SIZE.get(settings),
+                QUERY_CACHE_SIZE.get(settings)
+            );
+        }
+
+        public static Config defaults() {
+            return from(Settings.EMPTY);
+        }
+
+        public Config withIntraOpThreads(int n) {
+            return new Config(defaultModel, enabledModels, n, maxBatchSize, queryCacheSize);
+        }
+
+        public Config withMaxBatchSize(int n) {
+            return new Config(defaultModel, enabledModels, intraOpThreads, n, queryCacheSize);
+        }
+
+        public Config withEnabledModels(List<String> names) {
+            return new Config(defaultModel, names, intraOpThreads, maxBatchSize, queryCacheSize);
+        }
+    }
+}

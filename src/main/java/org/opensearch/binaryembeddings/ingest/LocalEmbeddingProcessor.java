@@ -1,0 +1,337 @@
+package org.opensearch.binaryembeddings.ingest;
+
+import org.opensearch.binaryembeddings.encoder.EncoderService;
+import org.opensearch.binaryembeddings.encoder.ModelInfo;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.ingest.AbstractBatchingProcessor;
+import org.opensearch.ingest.IngestDocument;
+import org.opensearch.ingest.IngestDocumentWrapper;
+import org.opensearch.ingest.Processor;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import static org.opensearch.ingest.ConfigurationUtils.newConfigurationException;
+import static org.opensearch.ingest.ConfigurationUtils.readBooleanProperty;
+import static org.opensearch.ingest.ConfigurationUtils.readIntProperty;
+import static org.opensearch.ingest.ConfigurationUtils.readMap;
+import static org.opensearch.ingest.ConfigurationUtils.readOptionalStringProperty;
+
+/**
+ * The {@code local_embedding} ingest processor: embeds text fields with a model of the node's local encoder and
+ * writes each vector as an array of floats.
+ *
+ * <pre>
+ * { "local_embedding": {
+ *     "model": "bge-small-en-v1.5-q",          optional, default: plugins.binary_embeddings.default_model
+ *     "field_map": { "text": "embedding" },    source field → target field; dotted paths reach into objects
+ *     "batch_size": 32,                        documents per model run (the documents of a bulk are batched)
+ *     "skip_existing": false,                  leave a target that already has a value alone (no inference)
+ *     "ignore_missing": false                  a missing/null source (or an empty array) is skipped, not an error
+ * } }
+ * </pre>
+ *
+ * A source holding a string gives one vector (passage prefix applied); an array of strings gives an array of vectors,
+ * one per element, in order. A non-string value, a blank text, or a missing field (unless {@code ignore_missing})
+ * fails that document only, naming the field; the others of the bulk are indexed. Text longer than the model's
+ * {@code max_tokens} is truncated by the tokenizer, never an error. The usual {@code if}, {@code tag},
+ * {@code description}, {@code ignore_failure} and {@code on_failure} apply.
+ */
+public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
+
+    public static final String TYPE = "local_embedding";
+    public static final int DEFAULT_BATCH_SIZE = 32;
+    public static final int MAX_BATCH_SIZE = 1024;
+
+    private final String model;
+    private final Map<String, String> fieldMap;
+    private final boolean skipExisting;
+    private final boolean ignoreMissing;
+    private final EncoderService encoder;
+
+    LocalEmbeddingProcessor(
+        String tag,
+        String description,
+        int batchSize,
+        String model,
+        Map<String, String> fieldMap,
+        boolean skipExisting,
+        boolean ignoreMissing,
+        EncoderService encoder
+    ) {
+        super(tag, description, batchSize);
+        this.model = model;
+        this.fieldMap = Collections.unmodifiableMap(new LinkedHashMap<>(fieldMap));
+        this.skipExisting = skipExisting;
+        this.ignoreMissing = ignoreMissing;
+        this.encoder = encoder;
+    }
+
+    @Override
+    public String getType() {
+        return TYPE;
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public Map<String, String> fieldMap() {
+        return fieldMap;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** What one target field of one document gets: vectors for {@code count} texts, as one vector or a list. */
+    private record Target(String path, boolean list, int count) {}
+
+    /** The texts of one document, in field_map order, and where their vectors go. */
+    private record Plan(List<String> texts, List<Target> targets) {}
+
+    private Plan plan(IngestDocument doc) {
+        List<String> texts = new ArrayList<>();
+        List<Target> targets = new ArrayList<>();
+        for (Map.Entry<String, String> e : fieldMap.entrySet()) {
+            String source = e.getKey();
+            String target = e.getValue();
+            if (skipExisting && doc.getFieldValue(target, Object.class, true) != null) {
+                continue;
+            }
+            Object value = doc.getFieldValue(source, Object.class, true);
+            if (value == null || (value instanceof List<?> l && l.isEmpty())) {
+                if (ignoreMissing) {
+                    continue;
+                }
+                throw new IllegalArgumentException(
+                    "field [" + source + "] is " + (value == null ? "missing" : "an empty array") + " (set ignore_missing to skip such documents)"
+                );
+            }
+            if (value instanceof String s) {
+                texts.add(requireText(s, source));
+                targets.add(new Target(target, false, 1));
+            } else if (value instanceof List<?> list) {
+                for (int i = 0; i < list.size(); i++) {
+                    String where = source + "[" + i + "]";
+                    if (list.get(i) instanceof String s) {
+                        texts.add(requireText(s, where));
+                    } else {
+                        throw new IllegalArgumentException("field [" + where + "] must be a string, not " + describe(list.get(i)));
+                    }
+                }
+                targets.add(new Target(target, true, list.size()));
+            } else {
+                throw new IllegalArgumentException("field [" + source + "] must be a string or an array of strings, not " + describe(value));
+            }
+        }
+        return new Plan(texts, targets);
+    }
+
+    private static String requireText(String s, String field) {
+        if (s.isBlank()) {
+            throw new IllegalArgumentException("field [" + field + "] is empty: there is no text to embed");
+        }
+        return s;
+    }
+
+    private static String describe(Object value) {
+        if (value == null) {
+            return "null";
+        }
+        if (value instanceof Map) {
+            return "an object";
+        }
+        if (value instanceof List) {
+            return "an array";
+        }
+        if (value instanceof Number) {
+            return "a number [" + value + "]";
+        }
+        if (value instanceof Boolean) {
+            return "a boolean [" + value + "]";
+        }
+        return "a value of type " + value.getClass().getSimpleName();
+    }
+
+    private static void write(IngestDocument doc, Plan plan, List<float[]> vectors, int offset) {
+        int k = offset;
+        for (Target t : plan.targets()) {
+            if (t.list()) {
+                List<List<Float>> list = new ArrayList<>(t.count());
+                for (int i = 0; i < t.count(); i++) {
+                    list.add(floats(vectors.get(k++)));
+                }
+                doc.setFieldValue(t.path(), list);
+            } else {
+                doc.setFieldValue(t.path(), floats(vectors.get(k++)));
+            }
+        }
+    }
+
+    private static List<Float> floats(float[] v) {
+        List<Float> list = new ArrayList<>(v.length);
+        for (float x : v) {
+            list.add(x);
+        }
+        return list;
+    }
+
+    /** Blocking, for callers that use the synchronous API. */
+    @Override
+    public IngestDocument execute(IngestDocument doc) {
+        Plan plan = plan(doc);
+        if (plan.texts().isEmpty() == false) {
+            write(doc, plan, encoder.encodePassages(model, plan.texts()), 0);
+        }
+        return doc;
+    }
+
+    /** One document (e.g. under an {@code if} condition, or a single index request): asynchronous, on the inference pool. */
+    @Override
+    public void execute(IngestDocument doc, BiConsumer<IngestDocument, Exception> handler) {
+        subBatchExecute(List.of(new IngestDocumentWrapper(0, 0, doc, null)), results -> {
+            IngestDocumentWrapper r = results.get(0);
+            if (r.getException() != null) {
+                handler.accept(null, r.getException());
+            } else {
+                handler.accept(r.getIngestDocument(), null);
+            }
+        });
+    }
+
+    /** Up to batch_size documents: every text of every document in one {@link EncoderService} call. */
+    @Override
+    protected void subBatchExecute(List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
+        List<IngestDocumentWrapper> results = new ArrayList<>(wrappers.size());
+        List<IngestDocumentWrapper> planned = new ArrayList<>();
+        List<Plan> plans = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        for (IngestDocumentWrapper w : wrappers) {
+            if (w.getException() != null || w.getIngestDocument() == null) {
+                results.add(w);
+                continue;
+            }
+            try {
+                Plan plan = plan(w.getIngestDocument());
+                if (plan.texts().isEmpty()) {
+                    results.add(w);
+                } else {
+                    planned.add(w);
+                    plans.add(plan);
+                    texts.addAll(plan.texts());
+                }
+            } catch (Exception e) {
+                results.add(failed(w, e));
+            }
+        }
+        if (texts.isEmpty()) {
+            handler.accept(results);
+            return;
+        }
+        encoder.encodePassagesAsync(model, texts, new ActionListener<>() {
+            @Override
+            public void onResponse(List<float[]> vectors) {
+                int offset = 0;
+                for (int i = 0; i < planned.size(); i++) {
+                    IngestDocumentWrapper w = planned.get(i);
+                    try {
+                        write(w.getIngestDocument(), plans.get(i), vectors, offset);
+                        results.add(w);
+                    } catch (Exception e) {
+                        results.add(failed(w, e));
+                    }
+                    offset += plans.get(i).texts().size();
+                }
+                handler.accept(results);
+            }
+
+            @Override
+            public void onFailure(Exception e) {
+                for (IngestDocumentWrapper w : planned) {
+                    results.add(failed(w, e));
+                }
+                handler.accept(results);
+            }
+        });
+    }
+
+    private static IngestDocumentWrapper failed(IngestDocumentWrapper w, Exception e) {
+        return new IngestDocumentWrapper(w.getSlot(), w.getChildSlot(), w.getIngestDocument(), e);
+    }
+
+    /** Validates the configuration when a pipeline is created: a bad one fails the pipeline PUT with a 400. */
+    public static final class Factory implements Processor.Factory {
+
+        private final Supplier<EncoderService> encoder;
+
+        public Factory(Supplier<EncoderService> encoder) {
+            this.encoder = encoder;
+        }
+
+        @Override
+        public LocalEmbeddingProcessor create(
+            Map<String, Processor.Factory> registry,
+            String tag,
+            String description,
+            Map<String, Object> config
+        ) throws Exception {
+            EncoderService service = encoder.get();
+            if (service == null) {
+                throw newConfigurationException(TYPE, tag, "model", "the local encoder is not running on this node");
+            }
+            String model = readOptionalStringProperty(TYPE, tag, config, "model");
+            Map<String, Object> rawFieldMap = readMap(TYPE, tag, config, "field_map");
+            int batchSize = readIntProperty(TYPE, tag, config, BATCH_SIZE_FIELD, DEFAULT_BATCH_SIZE);
+            boolean skipExisting = readBooleanProperty(TYPE, tag, config, "skip_existing", false);
+            boolean ignoreMissing = readBooleanProperty(TYPE, tag, config, "ignore_missing", false);
+
+            String name = model == null ? service.defaultModel() : model;
+            if (service.hasModel(name) == false) {
+                throw newConfigurationException(
+                    TYPE,
+                    tag,
+                    "model",
+                    "unknown model [" + name + "]; available: " + service.models().stream().map(ModelInfo::name).toList()
+                );
+            }
+            ModelInfo info = service.model(name);
+            if (info.failed()) {
+                throw newConfigurationException(TYPE, tag, "model", "model [" + name + "] is not available: it failed to load: " + info.failureReason());
+            }
+            if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+                throw newConfigurationException(TYPE, tag, BATCH_SIZE_FIELD, "must be between 1 and " + MAX_BATCH_SIZE + ", got [" + batchSize + "]");
+            }
+            if (rawFieldMap.isEmpty()) {
+                throw newConfigurationException(TYPE, tag, "field_map", "must map at least one source field to a target field");
+            }
+            Map<String, String> fieldMap = new LinkedHashMap<>();
+            Set<String> targets = new HashSet<>();
+            for (Map.Entry<String, Object> e : rawFieldMap.entrySet()) {
+                String source = e.getKey();
+                if (source == null || source.isBlank()) {
+                    throw newConfigurationException(TYPE, tag, "field_map", "source field names must not be empty");
+                }
+                if (!(e.getValue() instanceof String target) || target.isBlank()) {
+                    throw newConfigurationException(TYPE, tag, "field_map", "target of [" + source + "] must be a non-empty field name");
+                }
+                if (target.equals(source)) {
+                    throw newConfigurationException(TYPE, tag, "field_map", "target of [" + source + "] must differ from the source");
+                }
+                if (targets.add(target) == false) {
+                    throw newConfigurationException(TYPE, tag, "field_map", "target [" + target + "] appears twice");
+                }
+                fieldMap.put(source, target);
+            }
+            return new LocalEmbeddingProcessor(tag, description, batchSize, name, fieldMap, skipExisting, ignoreMissing, service);
+        }
+    }
+}
