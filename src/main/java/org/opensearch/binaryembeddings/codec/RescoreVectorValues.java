@@ -141,6 +141,9 @@ final class RescoreVectorValues extends FloatVectorValues {
         if (query.length != dimension) {
             throw new IllegalArgumentException("vector query dimension: " + query.length + " differs from field dimension: " + dimension);
         }
+        if (size == 0) {
+            return null;
+        }
         RescoreVectorValues values = copy();
         DocIndexIterator it = values.iterator();
         return new VectorScorer() {
