@@ -26,7 +26,8 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@link #getByteVectorValues} gives the packed bits, for float and byte fields alike;</li>
- *   <li>{@link #getFloatVectorValues} gives the rescoring values of a float field (int8 restored to floats);</li>
+ *   <li>{@link #getFloatVectorValues} gives the rescoring values of a float field (int8 restored to floats); their
+ *       {@code scorer} scores by bit similarity like the graph, their {@code rescorer} with the values;</li>
  *   <li>both {@code search} methods search the graph with the bit similarity; a float query is binarized first.</li>
  * </ul>
  */
@@ -105,7 +106,10 @@ final class BinaryHnswVectorsReader extends KnnVectorsReader implements HnswGrap
         if (config.encoding() != VectorEncoding.FLOAT32) {
             throw new IllegalArgumentException("field=\"" + field + "\" is encoded as: " + config.encoding() + " expected: FLOAT32");
         }
-        return rescoreReader.values(field);
+        return rescoreReader.values(field, query -> {
+            ByteVectorValues bits = graphReader.getByteVectorValues(field);
+            return bits.scorer(SignBits.pack(query, config.binaryDims()));
+        });
     }
 
     @Override

@@ -181,7 +181,8 @@ public final class BinaryVectors {
 
     /**
      * The full-precision values of a float field, by ordinal (int8 restored to floats), read off-heap; null for a byte
-     * field. Their {@code scorer(query)} scores with the field's rescoring similarity.
+     * field. Following Lucene's contract for lossy formats, their {@code scorer(query)} scores by bit similarity (as the
+     * graph does) and their {@code rescorer(query)} with the field's similarity on these values.
      */
     public FloatVectorValues rescoringValues() throws IOException {
         return config.hasRescoringValues() ? reader.getFloatVectorValues(field) : null;

@@ -14,13 +14,23 @@ import java.io.IOException;
 
 /**
  * The rescoring values of one field in one segment, read off-heap from a slice of the (memory-mapped) rescoring file
- * one record at a time; int8 records are restored to floats on access. {@link #scorer} scores with the field's own
- * (rescoring) similarity.
+ * one record at a time; int8 records are restored to floats on access.
+ *
+ * <p>As Lucene asks of formats that search a lossy encoding, {@link #scorer} scores like the graph does (bit similarity
+ * of the query's sign bits and the doc's packed bits), so exact and approximate searches agree, and {@link #rescorer}
+ * scores with the full-precision values and the field's own similarity.
  */
 final class RescoreVectorValues extends FloatVectorValues {
 
+    /** Scores the docs' packed bits against a float query, as the graph does. */
+    @FunctionalInterface
+    interface BitScorers {
+        VectorScorer scorer(float[] query) throws IOException;
+    }
+
     private final RescorePrecision precision;
     private final VectorSimilarityFunction similarity;
+    private final BitScorers bitScorers;
     private final int dimension;
     private final int size;
     private final int recordBytes;
@@ -38,6 +48,7 @@ final class RescoreVectorValues extends FloatVectorValues {
     private RescoreVectorValues(
         RescorePrecision precision,
         VectorSimilarityFunction similarity,
+        BitScorers bitScorers,
         int dimension,
         int size,
         IndexInput slice,
@@ -46,6 +57,7 @@ final class RescoreVectorValues extends FloatVectorValues {
     ) throws IOException {
         this.precision = precision;
         this.similarity = similarity;
+        this.bitScorers = bitScorers;
         this.dimension = dimension;
         this.size = size;
         this.recordBytes = precision.recordBytes(dimension);
@@ -61,6 +73,7 @@ final class RescoreVectorValues extends FloatVectorValues {
     static RescoreVectorValues load(
         RescorePrecision precision,
         VectorSimilarityFunction similarity,
+        BitScorers bitScorers,
         int dimension,
         int size,
         long offset,
@@ -68,7 +81,8 @@ final class RescoreVectorValues extends FloatVectorValues {
         OrdToDocDISIReaderConfiguration docs,
         IndexInput data
     ) throws IOException {
-        return new RescoreVectorValues(precision, similarity, dimension, size, data.slice("rescore-values", offset, length), docs, data);
+        IndexInput slice = data.slice("rescore-values", offset, length);
+        return new RescoreVectorValues(precision, similarity, bitScorers, dimension, size, slice, docs, data);
     }
 
     /** The rescoring values' precision. */
@@ -98,7 +112,7 @@ final class RescoreVectorValues extends FloatVectorValues {
 
     @Override
     public RescoreVectorValues copy() throws IOException {
-        return new RescoreVectorValues(precision, similarity, dimension, size, slice.clone(), docs, docsData);
+        return new RescoreVectorValues(precision, similarity, bitScorers, dimension, size, slice.clone(), docs, docsData);
     }
 
     @Override
@@ -136,11 +150,17 @@ final class RescoreVectorValues extends FloatVectorValues {
         }
     }
 
+    /** Bit similarity of the query's sign bits and the docs' packed bits: the score the graph search gives. */
     @Override
     public VectorScorer scorer(float[] query) throws IOException {
-        if (query.length != dimension) {
-            throw new IllegalArgumentException("vector query dimension: " + query.length + " differs from field dimension: " + dimension);
-        }
+        checkDimension(query);
+        return size == 0 ? null : bitScorers.scorer(query);
+    }
+
+    /** The field's similarity of the query and the docs' full-precision values. */
+    @Override
+    public VectorScorer rescorer(float[] query) throws IOException {
+        checkDimension(query);
         if (size == 0) {
             return null;
         }
@@ -157,5 +177,11 @@ final class RescoreVectorValues extends FloatVectorValues {
                 return it;
             }
         };
+    }
+
+    private void checkDimension(float[] query) {
+        if (query.length != dimension) {
+            throw new IllegalArgumentException("vector query dimension: " + query.length + " differs from field dimension: " + dimension);
+        }
     }
 }

@@ -170,8 +170,8 @@ final class RescoreVectorsReader implements Closeable {
         return new FieldInfos(infos);
     }
 
-    /** The rescoring values of a field that has them. */
-    RescoreVectorValues values(String field) throws IOException {
+    /** The rescoring values of a field that has them; their {@code scorer} is {@code bitScorers}. */
+    RescoreVectorValues values(String field, RescoreVectorValues.BitScorers bitScorers) throws IOException {
         Entry entry = entries.get(field);
         if (entry == null || entry.config().hasRescoringValues() == false) {
             throw new IllegalArgumentException("field [" + field + "] has no rescoring values");
@@ -180,6 +180,7 @@ final class RescoreVectorsReader implements Closeable {
         return RescoreVectorValues.load(
             config.rescorePrecision(),
             config.rescoreSimilarity(),
+            bitScorers,
             config.dimension(),
             entry.count(),
             entry.offset(),

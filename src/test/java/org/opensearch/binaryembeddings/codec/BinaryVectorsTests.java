@@ -191,6 +191,19 @@ public class BinaryVectorsTests extends LuceneTestCase {
                     }
                 }
                 recall /= queries;
+
+                // Lucene's contract for lossy formats: scorer() scores like the graph, rescorer() with the stored values
+                float[] query = unit(gaussian(random(), c.dims));
+                byte[] qBits = SignBits.pack(query, c.binaryDims);
+                org.apache.lucene.search.VectorScorer approximate = values.scorer(query), full = values.rescorer(query);
+                DocIdSetIterator a = approximate.iterator(), f = full.iterator();
+                for (int doc = a.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = a.nextDoc()) {
+                    assertEquals(doc, f.nextDoc());
+                    assertEquals(c.bitSimilarity.score(qBits, c.bits[doc]), approximate.score(), 0f);
+                    float[] stored = c.precision == RescorePrecision.FLOAT32 ? c.vectors[doc] : restoredInt8(c.vectors[doc]);
+                    assertEquals(c.similarity.compare(query, stored), full.score(), 0f);
+                }
+                assertEquals(DocIdSetIterator.NO_MORE_DOCS, f.nextDoc());
                 assertTrue("recall " + recall + " " + c, recall >= 0.9);
             }
         }
