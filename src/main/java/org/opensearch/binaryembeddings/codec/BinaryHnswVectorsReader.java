@@ -17,7 +17,6 @@ import org.apache.lucene.util.hnsw.HnswGraph;
 import org.apache.lucene.util.hnsw.RandomVectorScorer;
 
 import java.io.IOException;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -154,14 +153,13 @@ final class BinaryHnswVectorsReader extends KnnVectorsReader implements HnswGrap
         graphReader.finishMerge();
     }
 
+    /**
+     * The packed bits and the graph: the data a search walks, which should stay in memory. The rescoring values are
+     * left out on purpose: a query reads only its shortlist's records, so they can stay on disk.
+     */
     @Override
     public Map<String, Long> getOffHeapByteSize(FieldInfo field) {
-        BinaryFieldConfig config = configOrThrow(field.name);
-        Map<String, Long> sizes = new HashMap<>(graphReader.getOffHeapByteSize(config.graphFieldInfo(field)));
-        if (config.hasRescoringValues()) {
-            sizes.put(BinaryHnswVectorsFormat.RESCORE_EXTENSION, rescoreReader.valuesBytes(field.name));
-        }
-        return sizes;
+        return graphReader.getOffHeapByteSize(configOrThrow(field.name).graphFieldInfo(field));
     }
 
     @Override

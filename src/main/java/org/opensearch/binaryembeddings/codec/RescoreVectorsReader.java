@@ -11,6 +11,9 @@ import org.apache.lucene.index.SegmentReadState;
 import org.apache.lucene.index.VectorEncoding;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.store.ChecksumIndexInput;
+import org.apache.lucene.store.DataAccessHint;
+import org.apache.lucene.store.FileDataHint;
+import org.apache.lucene.store.FileTypeHint;
 import org.apache.lucene.store.IndexInput;
 import org.apache.lucene.util.IOUtils;
 
@@ -54,7 +57,11 @@ final class RescoreVectorsReader implements Closeable {
             }
         }
         String dataName = IndexFileNames.segmentFileName(state.segmentInfo.name, state.segmentSuffix, BinaryHnswVectorsFormat.RESCORE_EXTENSION);
-        IndexInput in = state.directory.openInput(dataName, state.context);
+        // a query reads only its shortlist's records: random access, no read-ahead
+        IndexInput in = state.directory.openInput(
+            dataName,
+            state.context.withHints(FileTypeHint.DATA, FileDataHint.KNN_VECTORS, DataAccessHint.RANDOM)
+        );
         boolean success = false;
         try {
             int dataVersion = CodecUtil.checkIndexHeader(
@@ -188,12 +195,6 @@ final class RescoreVectorsReader implements Closeable {
             entry.docs(),
             data
         );
-    }
-
-    /** Bytes of the field's rescoring values in the rescoring file. */
-    long valuesBytes(String field) {
-        Entry entry = entries.get(field);
-        return entry == null ? 0 : entry.length();
     }
 
     void checkIntegrity() throws IOException {
