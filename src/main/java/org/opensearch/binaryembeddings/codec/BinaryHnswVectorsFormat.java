@@ -42,7 +42,7 @@ import java.io.IOException;
  * </table>
  * Uniform random bits are the worst case of every graph search (Lucene's HnswBitVectorsFormat gives the same numbers):
  * the nearest neighbours are barely nearer than any other vector, and 0.95 takes a width near 700, visiting more than
- * half of the segment, where an exact scan is cheaper. Embeddings are nothing like that.
+ * half of the segment, where an exact scan is cheaper. Real embeddings are far from uniform (the msmarco row).
  *
  * <h2>Files</h2>
  *
