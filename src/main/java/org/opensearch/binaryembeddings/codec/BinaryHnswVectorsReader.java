@@ -1,0 +1,174 @@
+package org.opensearch.binaryembeddings.codec;
+
+import org.apache.lucene.codecs.KnnVectorsReader;
+import org.apache.lucene.codecs.hnsw.FlatVectorsFormat;
+import org.apache.lucene.codecs.hnsw.FlatVectorsReader;
+import org.apache.lucene.codecs.hnsw.HnswGraphProvider;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsReader;
+import org.apache.lucene.index.ByteVectorValues;
+import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.SegmentReadState;
+import org.apache.lucene.index.VectorEncoding;
+import org.apache.lucene.search.AcceptDocs;
+import org.apache.lucene.search.KnnCollector;
+import org.apache.lucene.util.IOUtils;
+import org.apache.lucene.util.hnsw.HnswGraph;
+import org.apache.lucene.util.hnsw.RandomVectorScorer;
+
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * Reads a segment of {@link BinaryHnswVectorsFormat}. The packed bits and the graph are read by Lucene's readers
+ * through the fields' byte graph views; the rescoring values by {@link RescoreVectorsReader}.
+ *
+ * <ul>
+ *   <li>{@link #getByteVectorValues} gives the packed bits, for float and byte fields alike;</li>
+ *   <li>{@link #getFloatVectorValues} gives the rescoring values of a float field (int8 restored to floats); their
+ *       {@code scorer} scores by bit similarity like the graph, their {@code rescorer} with the values;</li>
+ *   <li>both {@code search} methods search the graph with the bit similarity; a float query is binarized first.</li>
+ * </ul>
+ */
+final class BinaryHnswVectorsReader extends KnnVectorsReader implements HnswGraphProvider {
+
+    private final RescoreVectorsReader rescoreReader;
+    private final FlatVectorsReader bitsReader;
+    private final Lucene99HnswVectorsReader graphReader;
+
+    BinaryHnswVectorsReader(SegmentReadState state, FlatVectorsFormat bitsFormat) throws IOException {
+        RescoreVectorsReader rescore = null;
+        FlatVectorsReader bits = null;
+        Lucene99HnswVectorsReader graph = null;
+        boolean success = false;
+        try {
+            rescore = new RescoreVectorsReader(state);
+            SegmentReadState graphState = new SegmentReadState(
+                state.directory,
+                state.segmentInfo,
+                rescore.graphFieldInfos(state.fieldInfos),
+                state.context,
+                state.segmentSuffix
+            );
+            bits = bitsFormat.fieldsReader(graphState);
+            graph = new Lucene99HnswVectorsReader(graphState, bits);
+            success = true;
+        } finally {
+            if (success == false) {
+                IOUtils.closeWhileHandlingException(rescore, bits);
+            }
+        }
+        this.rescoreReader = rescore;
+        this.bitsReader = bits;
+        this.graphReader = graph;
+    }
+
+    private BinaryHnswVectorsReader(BinaryHnswVectorsReader reader, Lucene99HnswVectorsReader graphMergeInstance) {
+        this.rescoreReader = reader.rescoreReader;
+        this.bitsReader = reader.bitsReader;
+        this.graphReader = graphMergeInstance;
+    }
+
+    /** The field's configuration, or null when this segment holds no such field in this format. */
+    BinaryFieldConfig config(String field) {
+        RescoreVectorsReader.Entry entry = rescoreReader.entry(field);
+        return entry == null ? null : entry.config();
+    }
+
+    private BinaryFieldConfig configOrThrow(String field) {
+        BinaryFieldConfig config = config(field);
+        if (config == null) {
+            throw new IllegalArgumentException("field=\"" + field + "\" not found");
+        }
+        return config;
+    }
+
+    /** Lucene's reader of the packed bits and the graph (byte graph views of the fields). */
+    Lucene99HnswVectorsReader graphReader() {
+        return graphReader;
+    }
+
+    /** Scores the field's packed bits against {@code queryBits} with the field's bit similarity, by ordinal. */
+    RandomVectorScorer bitScorer(String field, byte[] queryBits) throws IOException {
+        return bitsReader.getRandomVectorScorer(field, queryBits);
+    }
+
+    @Override
+    public void checkIntegrity() throws IOException {
+        graphReader.checkIntegrity();
+        rescoreReader.checkIntegrity();
+    }
+
+    @Override
+    public FloatVectorValues getFloatVectorValues(String field) throws IOException {
+        BinaryFieldConfig config = configOrThrow(field);
+        if (config.encoding() != VectorEncoding.FLOAT32) {
+            throw new IllegalArgumentException("field=\"" + field + "\" is encoded as: " + config.encoding() + " expected: FLOAT32");
+        }
+        return rescoreReader.values(field, query -> {
+            ByteVectorValues bits = graphReader.getByteVectorValues(field);
+            return bits.scorer(SignBits.pack(query, config.binaryDims()));
+        });
+    }
+
+    @Override
+    public ByteVectorValues getByteVectorValues(String field) throws IOException {
+        return graphReader.getByteVectorValues(field);
+    }
+
+    @Override
+    public void search(String field, float[] target, KnnCollector knnCollector, AcceptDocs acceptDocs) throws IOException {
+        BinaryFieldConfig config = configOrThrow(field);
+        if (config.encoding() == VectorEncoding.FLOAT32 && target.length != config.dimension()) {
+            throw new IllegalArgumentException(
+                "vector query dimension: " + target.length + " differs from field dimension: " + config.dimension()
+            );
+        }
+        graphReader.search(field, SignBits.pack(target, config.binaryDims()), knnCollector, acceptDocs);
+    }
+
+    @Override
+    public void search(String field, byte[] target, KnnCollector knnCollector, AcceptDocs acceptDocs) throws IOException {
+        BinaryFieldConfig config = configOrThrow(field);
+        if (target.length != config.bitBytes()) {
+            throw new IllegalArgumentException(
+                "query has " + target.length + " bytes, field=\"" + field + "\" has " + config.bitBytes() + " bytes of packed bits"
+            );
+        }
+        graphReader.search(field, target, knnCollector, acceptDocs);
+    }
+
+    @Override
+    public HnswGraph getGraph(String field) throws IOException {
+        return graphReader.getGraph(field);
+    }
+
+    @Override
+    public KnnVectorsReader getMergeInstance() throws IOException {
+        return new BinaryHnswVectorsReader(this, (Lucene99HnswVectorsReader) graphReader.getMergeInstance());
+    }
+
+    @Override
+    public void finishMerge() throws IOException {
+        graphReader.finishMerge();
+    }
+
+    /**
+     * The packed bits and the graph: the data a search walks, which should stay in memory. The rescoring values are
+     * left out on purpose: a query reads only its shortlist's records, so they can stay on disk.
+     */
+    @Override
+    public Map<String, Long> getOffHeapByteSize(FieldInfo field) {
+        return graphReader.getOffHeapByteSize(configOrThrow(field.name).graphFieldInfo(field));
+    }
+
+    @Override
+    public void close() throws IOException {
+        IOUtils.close(graphReader, rescoreReader);
+    }
+
+    @Override
+    public String toString() {
+        return "BinaryHnswVectorsReader(" + graphReader + ")";
+    }
+}

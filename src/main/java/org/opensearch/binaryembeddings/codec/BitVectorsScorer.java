@@ -1,0 +1,98 @@
+package org.opensearch.binaryembeddings.codec;
+
+import org.apache.lucene.codecs.hnsw.FlatVectorsScorer;
+import org.apache.lucene.index.ByteVectorValues;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.util.hnsw.RandomVectorScorer;
+import org.apache.lucene.util.hnsw.RandomVectorScorerSupplier;
+import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
+
+import java.io.IOException;
+
+/**
+ * Scores packed bit vectors with the field's {@link BitSimilarity}, which it learns from the similarity tag the graph
+ * field carries ({@link BitSimilarity#graphTag()}). Used by the packed-bits flat format for graph construction, graph
+ * search and exact scans.
+ */
+final class BitVectorsScorer implements FlatVectorsScorer {
+
+    static final BitVectorsScorer INSTANCE = new BitVectorsScorer();
+
+    private BitVectorsScorer() {}
+
+    @Override
+    public RandomVectorScorerSupplier getRandomVectorScorerSupplier(VectorSimilarityFunction tag, KnnVectorValues values) {
+        return new Supplier(BitSimilarity.fromGraphTag(tag), bytes(values));
+    }
+
+    @Override
+    public RandomVectorScorer getRandomVectorScorer(VectorSimilarityFunction tag, KnnVectorValues values, float[] target) {
+        ByteVectorValues bits = bytes(values);
+        return getRandomVectorScorer(tag, bits, SignBits.pack(target, bits.dimension() * Byte.SIZE));
+    }
+
+    @Override
+    public RandomVectorScorer getRandomVectorScorer(VectorSimilarityFunction tag, KnnVectorValues values, byte[] target) {
+        ByteVectorValues bits = bytes(values);
+        FlatVectorsScorer.checkDimensions(target.length, bits.dimension());
+        return new Scorer(BitSimilarity.fromGraphTag(tag), bits, target);
+    }
+
+    private static ByteVectorValues bytes(KnnVectorValues values) {
+        if (values instanceof ByteVectorValues b) {
+            return b;
+        }
+        throw new IllegalArgumentException("packed bits are byte vectors, got " + values.getClass().getName());
+    }
+
+    @Override
+    public String toString() {
+        return "BitVectorsScorer()";
+    }
+
+    /** Scores the vectors of {@code values} against a query held in {@code query} (which setScoringOrdinal overwrites). */
+    private static final class Scorer extends UpdateableRandomVectorScorer.AbstractUpdateableRandomVectorScorer {
+        private final BitSimilarity similarity;
+        private final ByteVectorValues values;
+        private final byte[] query;
+
+        Scorer(BitSimilarity similarity, ByteVectorValues values, byte[] query) {
+            super(values);
+            this.similarity = similarity;
+            this.values = values;
+            this.query = query;
+        }
+
+        @Override
+        public float score(int node) throws IOException {
+            return similarity.score(query, values.vectorValue(node));
+        }
+
+        @Override
+        public void setScoringOrdinal(int node) throws IOException {
+            System.arraycopy(values.vectorValue(node), 0, query, 0, query.length);
+        }
+    }
+
+    private static final class Supplier implements RandomVectorScorerSupplier {
+        private final BitSimilarity similarity;
+        private final ByteVectorValues values;
+
+        Supplier(BitSimilarity similarity, ByteVectorValues values) {
+            this.similarity = similarity;
+            this.values = values;
+        }
+
+        @Override
+        public UpdateableRandomVectorScorer scorer() throws IOException {
+            // each scorer reads through its own copy: the query vector is copied out of one, the candidates out of another
+            return new Scorer(similarity, values.copy(), new byte[values.dimension()]);
+        }
+
+        @Override
+        public RandomVectorScorerSupplier copy() throws IOException {
+            return new Supplier(similarity, values.copy());
+        }
+    }
+}
