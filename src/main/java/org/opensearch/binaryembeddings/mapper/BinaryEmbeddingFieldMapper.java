@@ -4,6 +4,8 @@ import org.apache.lucene.document.FieldType;
 import org.apache.lucene.document.KnnByteVectorField;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.index.VectorSimilarityFunction;
+import org.opensearch.binaryembeddings.codec.BinaryFieldConfig;
+import org.opensearch.binaryembeddings.codec.SignBits;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec.BitSimilarity;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec.Precision;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec.RescoreSimilarity;
@@ -36,11 +38,6 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
         Setting.Property.IndexScope,
         Setting.Property.Final
     );
-
-    /** Field attributes read by the codec (see the codec's format javadoc). */
-    public static final String ATTR_BINARY_DIMS = "binary_embeddings.binary_dims";
-    public static final String ATTR_SIMILARITY = "binary_embeddings.similarity";
-    public static final String ATTR_PRECISION = "binary_embeddings.rescore_precision";
 
     private static BinaryEmbeddingFieldMapper toType(org.opensearch.index.mapper.FieldMapper in) {
         return (BinaryEmbeddingFieldMapper) in;
@@ -207,9 +204,9 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
             ? new FieldType(KnnFloatVectorField.createFieldType(spec.truncateTo(), spec.rescoreSimilarity().lucene()))
             // bits only: the similarity of a byte field is not used by the codec, which always scores bits
             : new FieldType(KnnByteVectorField.createFieldType(spec.packedBytes(), VectorSimilarityFunction.EUCLIDEAN));
-        ft.putAttribute(ATTR_BINARY_DIMS, Integer.toString(spec.binaryDims()));
-        ft.putAttribute(ATTR_SIMILARITY, spec.bitSimilarity().value());
-        ft.putAttribute(ATTR_PRECISION, spec.precision().value());
+        ft.putAttribute(BinaryFieldConfig.BINARY_DIMS_ATTRIBUTE, Integer.toString(spec.binaryDims()));
+        ft.putAttribute(BinaryFieldConfig.SIMILARITY_ATTRIBUTE, spec.bitSimilarity().value());
+        ft.putAttribute(BinaryFieldConfig.RESCORE_PRECISION_ATTRIBUTE, spec.precision().value());
         ft.freeze();
         return ft;
     }
@@ -252,7 +249,7 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
         if (spec.hasRescoreValues()) {
             context.doc().add(new KnnFloatVectorField(name(), vector, luceneType));
         } else {
-            context.doc().add(new KnnByteVectorField(name(), VectorInput.signBits(vector, spec.binaryDims()), luceneType));
+            context.doc().add(new KnnByteVectorField(name(), SignBits.pack(vector, spec.binaryDims()), luceneType));
         }
     }
 

@@ -2,8 +2,8 @@ package org.opensearch.binaryembeddings.mapper;
 
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
-import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.opensearch.binaryembeddings.codec.BinaryEmbeddingsCodec;
+import org.opensearch.binaryembeddings.codec.BinaryHnswVectorsFormat;
 import org.opensearch.index.codec.CodecService;
 import org.opensearch.index.codec.CodecServiceConfig;
 import org.opensearch.index.mapper.MappedFieldType;
@@ -38,7 +38,7 @@ public final class BinaryEmbeddingsCodecService extends CodecService {
     private KnnVectorsFormat formatFor(String field) {
         MappedFieldType type = mapperService.fieldType(field);
         if (type instanceof BinaryEmbeddingFieldType t) {
-            return new Lucene99HnswVectorsFormat(t.spec().m(), t.spec().efConstruction());
+            return new BinaryHnswVectorsFormat(t.spec().m(), t.spec().efConstruction());
         }
         return null;
     }

@@ -45,15 +45,4 @@ public final class VectorInput {
         }
         return v;
     }
-
-    /** Packs the signs of the first {@code binaryDims} values (value &gt; 0 → 1), most significant bit first. */
-    public static byte[] signBits(float[] v, int binaryDims) {
-        byte[] out = new byte[binaryDims / 8];
-        for (int i = 0; i < binaryDims; i++) {
-            if (v[i] > 0) {
-                out[i >> 3] |= (byte) (0x80 >>> (i & 7));
-            }
-        }
-        return out;
-    }
 }

@@ -1,11 +1,7 @@
 package org.opensearch.binaryembeddings.query;
 
-import org.apache.lucene.index.FloatVectorValues;
-import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
-import org.apache.lucene.index.VectorSimilarityFunction;
-import org.apache.lucene.search.AcceptDocs;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.DocIdSetIterator;
@@ -15,16 +11,13 @@ import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.QueryVisitor;
-import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.TopDocs;
-import org.apache.lucene.search.TopKnnCollector;
 import org.apache.lucene.search.Weight;
 import org.apache.lucene.util.BitSet;
 import org.apache.lucene.util.BitSetIterator;
-import org.apache.lucene.util.Bits;
-import org.apache.lucene.util.FixedBitSet;
+import org.opensearch.binaryembeddings.codec.BinaryVectors;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec;
 
 import java.io.IOException;
@@ -40,9 +33,10 @@ import java.util.Objects;
  * <ol>
  * <li>shortlist: per segment, the {@code shortlist} nearest documents by Hamming (or Jaccard) similarity of the sign
  * bits, from the HNSW graph searched with beam {@code max(shortlist, numCandidates)} and the filter applied during the
- * walk; exact when the segment or the filter is small enough that a scan is cheaper than the walk;</li>
- * <li>rescoring: the shard's best {@code shortlist} candidates are scored with the float query against the stored
- * full-precision values (the field's rescoring similarity), and the best {@code k} kept.</li>
+ * walk; an exact scan when the segment or the filter is small enough that a scan is cheaper than the walk (then every
+ * matching document is rescored);</li>
+ * <li>rescoring: each segment's shortlist is scored with the float query against the stored full-precision values
+ * (the field's rescoring similarity), and the shard keeps the best {@code k}.</li>
  * </ol>
  */
 final class BinaryKnnQuery extends Query {
@@ -151,83 +145,52 @@ final class BinaryKnnQuery extends Query {
 
     private List<Hit> searchLeaf(LeafReaderContext ctx, Weight filterWeight) throws IOException {
         LeafReader reader = ctx.reader();
-        if (reader.getFieldInfos().fieldInfo(field) == null) {
-            return List.of();
+        BinaryVectors vectors = BinaryVectors.forLeaf(reader, field);
+        if (vectors == null) {
+            return List.of(); // no document of this segment has the field
         }
-        Bits live = reader.getLiveDocs();
         BitSet accepted = null;
-        int cardinality = reader.maxDoc();
+        int candidates = vectors.bitValues().size();
         if (filterWeight != null) {
             Scorer s = filterWeight.scorer(ctx);
             if (s == null) {
                 return List.of();
             }
             accepted = BitSet.of(s.iterator(), reader.maxDoc());
-            if (live != null) {
-                FixedBitSet liveSet = new FixedBitSet(reader.maxDoc());
-                for (int d = accepted.nextSetBit(0); d != DocIdSetIterator.NO_MORE_DOCS; d = d + 1 < reader.maxDoc() ? accepted.nextSetBit(d + 1) : DocIdSetIterator.NO_MORE_DOCS) {
-                    if (live.get(d)) {
-                        liveSet.set(d);
-                    }
-                }
-                accepted = liveSet;
-            }
-            cardinality = accepted.cardinality();
-            if (cardinality == 0) {
-                return List.of();
-            }
+            candidates = accepted.cardinality();
         }
         int beam = Math.max(shortlist, numCandidates);
-        TopDocs found = null;
-        // a walk visits at least ~beam nodes; when that many docs are all there is, scanning them is cheaper and exact
-        if (cardinality > beam) {
-            BitSet acceptedFinal = accepted;
-            AcceptDocs acceptDocs = accepted == null
-                ? AcceptDocs.fromLiveDocs(live, reader.maxDoc())
-                : AcceptDocs.fromIteratorSupplier(() -> new BitSetIterator(acceptedFinal, acceptedFinal.cardinality()), null, reader.maxDoc());
-            // with a filter, give up the walk once it has visited as many nodes as the filter matches (Lucene's rule)
-            TopKnnCollector collector = new TopKnnCollector(beam, accepted == null ? Integer.MAX_VALUE : cardinality);
-            LeafVectors.searchGraph(reader, field, spec, vector, bits, collector, acceptDocs);
-            if (collector.earlyTerminated() == false) {
-                found = collector.topDocs();
-            }
-        }
-        List<Hit> hits = new ArrayList<>();
-        if (found == null) {
-            // exact: with rescoring values every accepted doc is rescored (there are at most about as many as a walk visits)
-            int n = rescore ? cardinality : shortlist;
-            hits = LeafVectors.exactBitScan(reader, field, spec, vector, bits, accepted != null ? accepted : live, accepted != null, n);
+        // When no more docs can match than a graph walk would visit anyway, score them all: with rescoring values
+        // that makes the result exact, and costs no more than the walk.
+        boolean scoreAll = rescore && candidates <= beam;
+        TopDocs found;
+        if (scoreAll) {
+            found = vectors.exactSearch(bits, Math.max(1, candidates), iterator(accepted));
+        } else if (rescore) {
+            // the walk's whole beam, narrowed to the shortlist by an asymmetric score (float query against the bits):
+            // symmetric Hamming ties and near-ties are where a sign-bit shortlist loses true neighbours
+            found = AsymmetricShortlist.narrow(vectors, vector, vectors.searchBits(bits, beam, beam, iterator(accepted)), shortlist);
         } else {
-            ScoreDoc[] sd = found.scoreDocs;
-            Arrays.sort(sd, (a, b) -> a.score != b.score ? Float.compare(b.score, a.score) : Integer.compare(a.doc, b.doc));
-            for (int i = 0; i < Math.min(shortlist, sd.length); i++) {
-                hits.add(new Hit(sd[i].doc, sd[i].score, sd[i].score));
+            found = vectors.searchBits(bits, shortlist, beam, iterator(accepted));
+        }
+        int[] docs = new int[found.scoreDocs.length];
+        for (int i = 0; i < docs.length; i++) {
+            docs[i] = found.scoreDocs[i].doc;
+        }
+        float[] rescored = rescore ? vectors.rescore(vector, docs) : null;
+        List<Hit> hits = new ArrayList<>(docs.length);
+        for (int i = 0; i < docs.length; i++) {
+            float bitScore = found.scoreDocs[i].score;
+            float score = rescored == null ? bitScore : rescored[i];
+            if (Float.isNaN(score) == false) {
+                hits.add(new Hit(ctx.docBase + docs[i], bitScore, score));
             }
         }
-        if (rescore) {
-            hits = rescoreLeaf(reader, hits);
-        }
-        List<Hit> global = new ArrayList<>(hits.size());
-        for (Hit h : hits) {
-            global.add(new Hit(h.doc() + ctx.docBase, h.bitScore(), h.score()));
-        }
-        return global;
+        return hits;
     }
 
-    /** Phase 2 on one segment: float query against the stored rescoring values of each candidate. */
-    private List<Hit> rescoreLeaf(LeafReader reader, List<Hit> candidates) throws IOException {
-        List<Hit> byDoc = new ArrayList<>(candidates);
-        byDoc.sort(Comparator.comparingInt(Hit::doc));
-        VectorSimilarityFunction sim = spec.rescoreSimilarity().lucene();
-        FloatVectorValues values = reader.getFloatVectorValues(field);
-        KnnVectorValues.DocIndexIterator it = values.iterator();
-        List<Hit> out = new ArrayList<>(byDoc.size());
-        for (Hit h : byDoc) {
-            int doc = it.advance(h.doc());
-            assert doc == h.doc();
-            out.add(new Hit(h.doc(), h.bitScore(), sim.compare(vector, values.vectorValue(it.index()))));
-        }
-        return out;
+    private static DocIdSetIterator iterator(BitSet accepted) {
+        return accepted == null ? null : new BitSetIterator(accepted, accepted.approximateCardinality());
     }
 
     @Override

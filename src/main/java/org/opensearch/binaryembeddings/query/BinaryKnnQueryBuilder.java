@@ -2,6 +2,7 @@ package org.opensearch.binaryembeddings.query;
 
 import org.apache.lucene.search.Query;
 import org.apache.lucene.util.SetOnce;
+import org.opensearch.binaryembeddings.codec.SignBits;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingFieldType;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec;
 import org.opensearch.binaryembeddings.mapper.PackedBits;
@@ -243,7 +244,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
                 );
             }
             prepared = VectorInput.prepare(q, spec, "[" + NAME + "] [vector]");
-            queryBits = VectorInput.signBits(prepared, spec.binaryDims());
+            queryBits = SignBits.pack(prepared, spec.binaryDims());
         } else {
             queryBits = PackedBits.decode(bits, spec.packedBytes(), "[" + NAME + "] [bits]");
         }
