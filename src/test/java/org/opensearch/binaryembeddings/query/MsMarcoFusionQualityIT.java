@@ -4,6 +4,7 @@ import org.opensearch.action.bulk.BulkRequestBuilder;
 import org.opensearch.action.bulk.BulkResponse;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.binaryembeddings.BinaryEmbeddingsPlugin;
+import org.opensearch.binaryembeddings.testdata.ExactSearch;
 import org.opensearch.binaryembeddings.testdata.MsMarco;
 import org.opensearch.binaryembeddings.testdata.ReferenceEmbeddings;
 import org.opensearch.common.settings.Settings;
@@ -18,14 +19,12 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.stream.IntStream;
 
 /**
  * Retrieval quality on msmarco-5k with the reference bge-small-en-v1.5 int8 embeddings sent as vectors (the encoder is
@@ -84,11 +83,10 @@ public class MsMarcoFusionQualityIT extends OpenSearchIntegTestCase {
             ndcg.put(m.getKey(), data.ndcg(ranked, 10));
         }
         Map<String, List<String>> exact = new HashMap<>();
+        List<float[]> passageList = Arrays.asList(passages);
+        List<String> docIds = data.docs.stream().map(MsMarco.Doc::id).toList();
         for (int q = 0; q < all.size(); q++) {
-            float[] qv = queries[q];
-            exact.put(all.get(q).id(), IntStream.range(0, passages.length).boxed()
-                .sorted(Comparator.comparingDouble((Integer d) -> -cosine(qv, passages[d])).thenComparing(d -> data.docs.get(d).id()))
-                .limit(10).map(d -> data.docs.get(d).id()).toList());
+            exact.put(all.get(q).id(), ExactSearch.top(queries[q], passageList, docIds, 10, i -> true));
         }
         ndcg.put("exact float cosine", data.ndcg(exact, 10));
 
@@ -100,16 +98,6 @@ public class MsMarcoFusionQualityIT extends OpenSearchIntegTestCase {
         double bm25 = ndcg.get("bm25 (match)"), knn = ndcg.get("binary_knn rescore");
         assertTrue("binary_knn with rescoring keeps 99.5% of exact float cosine" + table, knn >= 0.995 * ndcg.get("exact float cosine"));
         assertTrue("default hybrid does not lose to the better input" + table, ndcg.get("hybrid default") >= Math.max(bm25, knn) - 0.005);
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 
     private static String json(String s) {
