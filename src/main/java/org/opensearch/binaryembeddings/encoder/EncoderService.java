@@ -355,13 +355,17 @@ public final class EncoderService implements Closeable {
         }
     }
 
-    /** Runs on the inference executor and waits; inline when already on it (no deadlock, no extra hop). */
+    /**
+     * Runs on the inference executor and waits; inline when already on it (no deadlock, no extra hop). The caller
+     * tokenizes (cheap next to inference) so that batches can be cut by token count.
+     */
     private List<float[]> blocking(Model m, List<String> texts) {
         if (ON_INFERENCE_THREAD.get()) {
             return inline(m, texts);
         }
         OnnxEncoder encoder = ready(m);
-        List<int[]> batches = batches(texts);
+        List<long[]> tokens = tokenize(encoder, texts);
+        List<int[]> batches = batches(tokens);
         float[][] out = new float[texts.size()][];
         List<CompletableFuture<Void>> futures = new ArrayList<>(batches.size());
         for (int[] batch : batches) {
@@ -370,7 +374,7 @@ public final class EncoderService implements Closeable {
             try {
                 executor.execute(onInferenceThread(() -> {
                     try {
-                        runBatch(m, encoder, texts, batch, out);
+                        runBatch(m, encoder, tokens, batch, out);
                         f.complete(null);
                     } catch (Throwable e) {
                         f.completeExceptionally(e);
@@ -396,44 +400,60 @@ public final class EncoderService implements Closeable {
 
     private List<float[]> inline(Model m, List<String> texts) {
         OnnxEncoder encoder = ready(m);
+        List<long[]> tokens = tokenize(encoder, texts);
         float[][] out = new float[texts.size()][];
-        for (int[] batch : batches(texts)) {
-            runBatch(m, encoder, texts, batch, out);
+        for (int[] batch : batches(tokens)) {
+            runBatch(m, encoder, tokens, batch, out);
         }
         return Arrays.asList(out);
     }
 
-    /** Splits text indices into batches of at most max_batch_size, longest texts together (less padding). */
-    private List<int[]> batches(List<String> texts) {
-        int n = texts.size();
+    private static List<long[]> tokenize(OnnxEncoder encoder, List<String> texts) {
+        List<long[]> tokens = new ArrayList<>(texts.size());
+        for (String t : texts) {
+            tokens.add(encoder.tokenize(t));
+        }
+        return tokens;
+    }
+
+    /**
+     * Splits text indices into batches, shortest texts first so each batch pads little; a batch holds at most
+     * max_batch_size texts and at most max_batch_tokens padded tokens (one over-long text still forms a batch).
+     */
+    List<int[]> batches(List<long[]> tokens) {
+        int n = tokens.size();
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
         }
-        if (n > config.maxBatchSize()) {
-            Arrays.sort(order, Comparator.comparingInt(i -> texts.get(i).length()));
-        }
+        Arrays.sort(order, Comparator.comparingInt(i -> tokens.get(i).length));
         List<int[]> batches = new ArrayList<>();
-        for (int from = 0; from < n; from += config.maxBatchSize()) {
-            int to = Math.min(n, from + config.maxBatchSize());
+        int from = 0;
+        while (from < n) {
+            int to = from + 1;
+            // sorted ascending: the candidate is the longest text of the batch it would join
+            while (to < n && to - from < config.maxBatchSize() && (long) (to - from + 1) * tokens.get(order[to]).length <= config.maxBatchTokens()) {
+                to++;
+            }
             int[] b = new int[to - from];
             for (int j = from; j < to; j++) {
                 b[j - from] = order[j];
             }
             batches.add(b);
+            from = to;
         }
         return batches;
     }
 
-    private void runBatch(Model m, OnnxEncoder encoder, List<String> texts, int[] batch, float[][] out) {
+    private void runBatch(Model m, OnnxEncoder encoder, List<long[]> tokens, int[] batch, float[][] out) {
         long t0 = System.nanoTime();
-        List<long[]> tokens = new ArrayList<>(batch.length);
+        List<long[]> inputs = new ArrayList<>(batch.length);
         for (int i : batch) {
-            tokens.add(encoder.tokenize(texts.get(i)));
+            inputs.add(tokens.get(i));
         }
         float[][] vectors;
         try {
-            vectors = encoder.embed(tokens);
+            vectors = encoder.embed(inputs);
         } catch (ai.onnxruntime.OrtException e) {
             throw new IllegalStateException("inference failed for model [" + m.name + "]: " + e.getMessage(), e);
         }

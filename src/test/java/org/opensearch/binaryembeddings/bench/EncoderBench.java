@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * langchain4j's in-process model with its defaults, on the same msmarco-5k passages in the same JVM.
  * <p>
  * Run with {@code bin/bench-encoder [texts] [config ...]}, a config being {@code threads/intraOp/batch}, e.g.
- * {@code 1/1/32}; with none: the shipped defaults for this machine and a small grid around them.
+ * {@code 1/1/32} (optionally {@code /max_batch_tokens}); with none: the shipped defaults for this machine and a small grid around them.
  */
 public final class EncoderBench {
 
@@ -51,12 +51,13 @@ public final class EncoderBench {
         if (args.length > 1) {
             for (int i = 1; i < args.length; i++) {
                 String[] p = args[i].split("/");
-                configs.add(new int[] { Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]) });
+                configs.add(new int[] { Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]), p.length > 3 ? Integer.parseInt(p[3]) : shipped.maxBatchTokens() });
             }
         } else {
-            configs.add(new int[] { shippedThreads, shipped.intraOpThreads(), shipped.maxBatchSize() });
-            for (int[] c : new int[][] { { 1, 1, 1 }, { 1, 1, 8 }, { 1, 2, 8 }, { 1, 2, 32 }, { 2, 1, 8 }, { 2, 1, 32 } }) {
-                if (c[0] != configs.get(0)[0] || c[1] != configs.get(0)[1] || c[2] != configs.get(0)[2]) {
+            configs.add(new int[] { shippedThreads, shipped.intraOpThreads(), shipped.maxBatchSize(), shipped.maxBatchTokens() });
+            int big = 1_000_000; // no token cap: count-only batches
+            for (int[] c : new int[][] { { 1, 1, 1, big }, { 1, 1, 8, big }, { 1, 1, 32, big }, { 1, 2, 8, big }, { 1, 2, 32, 1024 }, { 2, 1, 8, big }, { 2, 1, 32, 1024 } }) {
+                if (java.util.Arrays.equals(c, configs.get(0)) == false) {
                     configs.add(c);
                 }
             }
@@ -82,7 +83,10 @@ public final class EncoderBench {
             for (int[] c : configs) {
                 ExecutorService pool = Executors.newFixedThreadPool(c[0]);
                 pools.add(pool);
-                EncoderSettings.Config config = shipped.withIntraOpThreads(c[1]).withMaxBatchSize(c[2]).withEnabledModels(List.of("bge-small-en-v1.5-q"));
+                EncoderSettings.Config config = shipped.withIntraOpThreads(c[1])
+                    .withMaxBatchSize(c[2])
+                    .withMaxBatchTokens(c[3])
+                    .withEnabledModels(List.of("bge-small-en-v1.5-q"));
                 EncoderService service = new EncoderService(models, config, pool);
                 services.add(service);
                 service.startLoading(EncoderService.loaderThread());
@@ -110,10 +114,11 @@ public final class EncoderBench {
                 double rate = n / (nanos[i] / 1e9);
                 System.out.printf(
                     Locale.ROOT,
-                    "ours threads=%d intra_op=%d max_batch=%-3d %-10s %7.1f texts/s  = %.2fx langchain4j%n",
+                    "ours threads=%d intra_op=%d max_batch=%-3d max_tokens=%-7s %-10s %7.1f texts/s  = %.2fx langchain4j%n",
                     c[0],
                     c[1],
                     c[2],
+                    c[3] >= 1_000_000 ? "-" : Integer.toString(c[3]),
                     i == 0 && args.length <= 1 ? "(shipped)" : "",
                     rate,
                     rate / refRate
