@@ -240,11 +240,17 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
     }
 
     private static List<Fusion.Candidate> candidates(List<SearchHit> kwHits, Map<Key, Float> vectorScores, SearchResponse v) {
+        java.util.Set<Key> listed = new java.util.HashSet<>();
+        if (v != null) {
+            for (SearchHit h : v.getHits().getHits()) {
+                listed.add(new Key(h.getIndex(), h.getId()));
+            }
+        }
         Map<Key, Fusion.Candidate> out = new LinkedHashMap<>();
         for (int i = 0; i < kwHits.size(); i++) {
             SearchHit h = kwHits.get(i);
             Key key = new Key(h.getIndex(), h.getId());
-            out.put(key, new Fusion.Candidate(h.getIndex(), h.getId(), h.getScore(), i + 1, vectorScores.get(key)));
+            out.put(key, new Fusion.Candidate(h.getIndex(), h.getId(), h.getScore(), i + 1, vectorScores.get(key), listed.contains(key)));
         }
         if (v != null) {
             for (SearchHit h : v.getHits().getHits()) {

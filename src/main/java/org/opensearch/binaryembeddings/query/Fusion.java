@@ -22,8 +22,8 @@ import java.util.Set;
  *
  * <ul>
  * <li>{@code linear}: {@code w_k·norm(keyword) + w_v·norm(vector)}; a candidate missing from the keyword list scores
- * 0 there. Normalizations: {@code vector_z} (default) z-normalizes the vector scores over the candidates and divides
- * keyword scores by the query's best keyword score; {@code bounded} divides each score by the best of its list,
+ * 0 there. Normalizations: {@code vector_z} (default) z-normalizes the vector scores by their mean and spread over
+ * the vector search's own candidates and divides keyword scores by the query's best keyword score; {@code bounded} divides each score by the best of its list,
  * using the theoretical lower bound 0 of both scores (BM25 ≥ 0; the vector score maps the similarity into [0, 1]) —
  * the "TM" normalization of Bruch et al. (TOIS 2023); {@code min_max} maps each list's observed range onto [0, 1];
  * {@code z_score} z-normalizes both lists.</li>
@@ -55,7 +55,7 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
     /**
      * The default: linear, {@code vector_z}, weights 1 and 1. Ranking by it equals ranking by
      * {@code vector + σ · keyword / max(keyword)}, with σ the standard deviation of the query's vector scores over the
-     * candidates: keyword evidence can move a document by at most one unit of the vector scores' own spread. Where
+     * vector search's top {@code window}: keyword evidence can move a document by at most one unit of the vector scores' own spread. Where
      * the vector scores separate the candidates clearly (a confident semantic match), keyword matches only break
      * near-ties; where the vector scores are flat (the model cannot tell the candidates apart), the keyword score
      * decides. Neither input can drown the other, whatever their raw scales, without a tuned weight.
@@ -75,7 +75,12 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
     }
 
     /** A candidate: its key (index and id), keyword score and rank (null / 0 when not in that list), vector score. */
-    public record Candidate(String index, String id, Float keywordScore, int keywordRank, Float vectorScore) {}
+    public record Candidate(String index, String id, Float keywordScore, int keywordRank, Float vectorScore, boolean vectorListed) {
+        /** A candidate that is in the vector list exactly when it has a vector score. */
+        public Candidate(String index, String id, Float keywordScore, int keywordRank, Float vectorScore) {
+            this(index, id, keywordScore, keywordRank, vectorScore, vectorScore != null);
+        }
+    }
 
     /** A fused hit with the parts its score came from. */
     public record Fused(String index, String id, float score, Float keywordScore, int keywordRank, Float vectorScore, int vectorRank, String how) {}
@@ -101,6 +106,9 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
             }
         }
         double[] kwStats = stats(pool, true), vStats = stats(pool, false);
+        // vector_z measures the vector scores' spread among the vector search's own candidates: keyword-only
+        // candidates, often semantically far, would widen it and with it the keyword's reach
+        double[] vListStats = stats(pool.stream().filter(Candidate::vectorListed).toList(), false);
         List<Fused> out = new ArrayList<>(pool.size());
         for (Candidate c : pool) {
             int vRank = vectorRanks.getOrDefault(c, 0);
@@ -124,7 +132,7 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
                         v = c.vectorScore() == null ? 0 : z(c.vectorScore(), vStats);
                     } else if (normalization == Normalization.VECTOR_Z) {
                         kw = c.keywordScore() == null || kwMax == 0 ? 0 : c.keywordScore() / kwMax;
-                        v = c.vectorScore() == null ? 0 : z(c.vectorScore(), vStats);
+                        v = c.vectorScore() == null ? 0 : z(c.vectorScore(), vListStats);
                     } else {
                         kw = normalize(c.keywordScore(), kwMin, kwMax);
                         v = normalize(c.vectorScore(), vMin, vMax);
