@@ -35,7 +35,8 @@ public class MsMarcoQualityIT extends RealNodeTestCase {
             }
         }, 60, TimeUnit.SECONDS);
         call("PUT", "/_ingest/pipeline/msmarco-embed", "{\"processors\":[{\"local_embedding\":{\"field_map\":{\"text\":\"embedding\"},\"batch_size\":32}}]}");
-        call("PUT", "/msmarco", "{\"settings\":{\"index.binary_embeddings\":true,\"number_of_shards\":2,\"number_of_replicas\":0},"
+        // one refresh at the end: segment boundaries (and so the graphs) do not depend on timing, the numbers repeat
+        call("PUT", "/msmarco", "{\"settings\":{\"index.binary_embeddings\":true,\"number_of_shards\":2,\"number_of_replicas\":0,\"refresh_interval\":-1},"
             + "\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\",\"analyzer\":\"english\"},\"bucket\":{\"type\":\"keyword\"},"
             + "\"embedding\":{\"type\":\"binary_embedding\",\"dims\":384,\"model\":\"" + MODEL + "\"}}}}");
         long start = System.nanoTime();
