@@ -28,6 +28,9 @@ final class VectorApiKernel {
 
     /** The kernel; throws a LinkageError when the incubator module is not in the JVM. */
     static VectorApiKernel create(int words) {
+        if (words != 6) {
+            throw new IllegalArgumentException("the Vector API kernel is written for 384-bit vectors (6 longs)");
+        }
         return new VectorApiKernel(LongVector.SPECIES_PREFERRED, words);
     }
 
@@ -41,23 +44,20 @@ final class VectorApiKernel {
         for (int i = 0; i < block; i++) {
             tiled[i] = q[i % words];
         }
-        LongVector[] qv = new LongVector[block / lanes];
-        for (int j = 0; j < qv.length; j++) {
-            qv[j] = LongVector.fromArray(species, tiled, j * lanes);
-        }
+        // for 6 words per vector, lcm(6, lanes) is 3 registers for 2, 4 or 8 lanes: keep them in locals
+        LongVector q0 = LongVector.fromArray(species, tiled, 0);
+        LongVector q1 = LongVector.fromArray(species, tiled, lanes);
+        LongVector q2 = LongVector.fromArray(species, tiled, 2 * lanes);
         long[] counts = new long[block];
         long sum = 0;
         int min = Integer.MAX_VALUE;
         int o = 0;
         for (; o + block <= a.length; o += block) {
-            for (int j = 0; j < qv.length; j++) {
-                LongVector.fromArray(species, a, o + j * lanes).lanewise(VectorOperators.XOR, qv[j]).lanewise(VectorOperators.BIT_COUNT).intoArray(counts, j * lanes);
-            }
-            for (int v = 0; v < block; v += words) {
-                int d = 0;
-                for (int w = 0; w < words; w++) {
-                    d += (int) counts[v + w];
-                }
+            LongVector.fromArray(species, a, o).lanewise(VectorOperators.XOR, q0).lanewise(VectorOperators.BIT_COUNT).intoArray(counts, 0);
+            LongVector.fromArray(species, a, o + lanes).lanewise(VectorOperators.XOR, q1).lanewise(VectorOperators.BIT_COUNT).intoArray(counts, lanes);
+            LongVector.fromArray(species, a, o + 2 * lanes).lanewise(VectorOperators.XOR, q2).lanewise(VectorOperators.BIT_COUNT).intoArray(counts, 2 * lanes);
+            for (int v = 0; v < block; v += 6) {
+                int d = (int) (counts[v] + counts[v + 1] + counts[v + 2] + counts[v + 3] + counts[v + 4] + counts[v + 5]);
                 sum += d;
                 min = Math.min(min, d);
             }

@@ -128,11 +128,11 @@ public final class AnnBench {
         String hotFiles,
         Map<String, Long> luceneOffHeap
     ) {
-        double totalSeconds() {
+        public double totalSeconds() {
             return indexSeconds + mergeSeconds;
         }
 
-        long totalBytes() {
+        public long totalBytes() {
             return files.values().stream().mapToLong(Long::longValue).sum();
         }
     }
@@ -141,13 +141,13 @@ public final class AnnBench {
     public record Report(List<BuildResult> builds, List<PointResult> points, KernelBench.Result kernel, String markdown) {}
 
     // contender names (also the plot's series)
-    static final String OURS = "ours: binary HNSW + asym + float rescore";
-    static final String OURS_NO_RESCORE = "ours: Hamming only (no rescore)";
-    static final String FLOAT = "Lucene99 HNSW float32";
-    static final String SQ1 = "Lucene104 1-bit/4-bit-query + float rescore";
-    static final String BITS = "HnswBitVectorsFormat + float rescore";
-    static final String EXACT_HAMMING = "exact Hamming scan + float rescore";
-    static final String EXACT_FLOAT = "exact float scan";
+    public static final String OURS = "ours: binary HNSW + asym + float rescore";
+    public static final String OURS_NO_RESCORE = "ours: Hamming only (no rescore)";
+    public static final String FLOAT = "Lucene99 HNSW float32";
+    public static final String SQ1 = "Lucene104 1-bit/4-bit-query + float rescore";
+    public static final String BITS = "HnswBitVectorsFormat + float rescore";
+    public static final String EXACT_HAMMING = "exact Hamming scan + float rescore";
+    public static final String EXACT_FLOAT = "exact float scan";
 
     private enum Kind {
         OURS(AnnBench.OURS, "BinaryEmbeddingsHnsw", "vec", "vex"),
@@ -289,7 +289,10 @@ public final class AnnBench {
 
         // build, interleaved in chunks of documents
         Map<Kind, Index> indexes = new LinkedHashMap<>();
-        int flushEvery = Math.max(100, (n + 19) / 20); // ~20 flushed segments
+        // with a multi-segment pass: that many flushed segments, searched as they are, then merged to one;
+        // without: ~20 flushed segments merged to one
+        boolean multi = multiSegments > 1 && n >= multiSegments * 200;
+        int flushEvery = multi ? (n + multiSegments - 1) / multiSegments : Math.max(100, (n + 19) / 20);
         for (Kind kind : Kind.values()) {
             indexes.put(kind, new Index(kind, dir.resolve(kind.name().toLowerCase(Locale.ROOT)), flushEvery));
         }
@@ -312,13 +315,8 @@ public final class AnnBench {
             log("%s: %-45s indexed in %.1f s", name, idx.kind.label, idx.indexNanos / 1e9);
         }
 
-        if (multiSegments > 1 && n >= multiSegments * 1000) {
-            for (Index idx : indexes.values()) {
-                idx.forceMerge(multiSegments);
-                log("%s: %-45s merged to %d segments in %.1f s", name, idx.kind.label, multiSegments, idx.mergeNanos / 1e9);
-            }
-            List<PointResult> multi = search(o, name, indexes, queries, truth, reps);
-            points.addAll(multi);
+        if (multi) {
+            points.addAll(search(o, name, indexes, queries, truth, reps));
         }
         for (Index idx : indexes.values()) {
             idx.forceMerge(1);
@@ -338,6 +336,7 @@ public final class AnnBench {
 
         // report
         md.append("## ").append(description).append("\n\n");
+        md.append(String.format(Locale.ROOT, "Indexing: one thread, a flush every %,d docs (%d flushed segments)%s, then force merge to one segment.%n%n", flushEvery, (n + flushEvery - 1) / flushEvery, multi ? ", searched as they are for the multi-segment table" : ""));
         md.append(buildTable(dataBuilds, n));
         List<PointResult> all = points.stream().filter(p -> p.dataset().equals(name)).toList();
         md.append(headline(all, dataBuilds, 1));
@@ -748,6 +747,11 @@ public final class AnnBench {
             throw new IllegalStateException(e);
         } finally {
             pool.shutdownNow();
+            try {
+                pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         log("%s: ground truth (exact float top 10) in %.1f s", name, (System.nanoTime() - t0) / 1e9);
         try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(cache)))) {
