@@ -550,7 +550,11 @@ public final class AnnBench {
         }
         List<Point> points = new ArrayList<>();
         Index ours = indexes.get(Kind.OURS), flt = indexes.get(Kind.FLOAT), sq1 = indexes.get(Kind.SQ1), bits = indexes.get(Kind.BITS);
-        int[][] oursGrid = { { 1, 100 }, { 2, 20 }, { 2, 100 }, { 3, 30 }, { 3, 100 }, { 4, 100 }, { 5, 50 }, { 5, 100 }, { 10, 100 }, { 10, 200 }, { 20, 200 } };
+        // (oversample, num_candidates): beam = shortlist (plain Hamming HNSW + rescoring), then wider beams narrowed
+        // to the shortlist by the asymmetric score
+        int[][] oursGrid = {
+            { 2, 20 }, { 3, 30 }, { 5, 50 }, { 7, 70 }, { 10, 100 }, { 20, 200 },
+            { 1, 100 }, { 2, 100 }, { 3, 60 }, { 3, 100 }, { 4, 100 }, { 5, 100 }, { 5, 150 }, { 10, 200 } };
         for (int[] g : oursGrid) {
             int os = g[0], nc = g[1];
             points.add(new Point(OURS, "oversample " + os + ", num_candidates " + nc, nq, q -> ours.ids(ours.searcher.search(

@@ -12,6 +12,7 @@ import java.util.List;
  * and a 1-segment pass, a 4 MB kernel scan) so it cannot rot, and checks that its outputs are sane. No timing
  * assertions: only that every point was measured and that recall, sizes and checksums make sense.
  */
+@LuceneTestCase.SuppressSysoutChecks(bugUrl = "the harness prints its progress and report tables")
 public class AnnBenchSmokeTests extends LuceneTestCase {
 
     public void testSmokeRun() throws Exception {
