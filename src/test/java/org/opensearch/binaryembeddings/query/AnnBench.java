@@ -166,7 +166,7 @@ public final class AnnBench {
         }
     }
 
-    private static final BinaryEmbeddingSpec SPEC = new BinaryEmbeddingSpec(
+    static final BinaryEmbeddingSpec SPEC = new BinaryEmbeddingSpec(
         384,
         384,
         384,
