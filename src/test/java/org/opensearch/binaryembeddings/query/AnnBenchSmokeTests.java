@@ -60,6 +60,18 @@ public class AnnBenchSmokeTests extends LuceneTestCase {
         assertTrue(md.contains("### Goals") && md.contains("### Headline"));
     }
 
+    public void testQpsAtRecallInterpolatesOnTheFrontier() {
+        List<AnnBench.PointResult> ps = List.of(point(0.90, 4000), point(0.94, 1000) /* dominated */, point(0.96, 1000), point(0.99, 500));
+        // between (0.90, 4000) and (0.96, 1000), linear in log QPS: 4000 * (1000 / 4000)^(5/6)
+        assertEquals(4000 * Math.pow(0.25, 5.0 / 6), AnnBench.qpsAtRecall(ps, 0.95), 1e-6);
+        assertEquals(4000, AnnBench.qpsAtRecall(ps, 0.5), 0.0);
+        assertTrue(Double.isNaN(AnnBench.qpsAtRecall(ps, 0.995)));
+    }
+
+    private static AnnBench.PointResult point(double recall, double qps) {
+        return new AnnBench.PointResult("d", 1, "c", "p", 10, recall, qps, 1, 2);
+    }
+
     private static double maxRecall(List<AnnBench.PointResult> points, String contender) {
         return points.stream().filter(p -> p.contender().equals(contender)).mapToDouble(AnnBench.PointResult::recall).max().orElseThrow();
     }
