@@ -1,0 +1,48 @@
+package org.opensearch.binaryembeddings.query;
+
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.store.MMapDirectory;
+import org.opensearch.binaryembeddings.bench.SyntheticVectors;
+import org.opensearch.binaryembeddings.codec.SignBits;
+
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * A query loop over an index the ANN benchmark left behind (target/bench/work/synthetic-N/{ours,float}), for a
+ * profiler such as JFR: {@code AnnProfile <index dir> ours|float <n> <oversample or efSearch> <num_candidates> <seconds>}.
+ * Prints the QPS it ran at.
+ */
+public final class AnnProfile {
+
+    private AnnProfile() {}
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        boolean ours = args[1].equals("ours");
+        int n = Integer.parseInt(args[2]);
+        int a = Integer.parseInt(args[3]);
+        int nc = Integer.parseInt(args[4]);
+        double seconds = Double.parseDouble(args[5]);
+        float[][] queries = SyntheticVectors.forSize(n).queries(1000);
+        try (MMapDirectory d = new MMapDirectory(dir); DirectoryReader reader = DirectoryReader.open(d)) {
+            IndexSearcher searcher = new IndexSearcher(reader);
+            searcher.setQueryCache(null);
+            long end = System.nanoTime() + (long) (seconds * 1e9);
+            long count = 0, t0 = System.nanoTime();
+            while (System.nanoTime() < end) {
+                for (float[] q : queries) {
+                    if (ours) {
+                        searcher.search(new BinaryKnnQuery(AnnBench.FIELD, AnnBench.SPEC, q, SignBits.pack(q, 384), 10, 10 * a, nc, true, null, null), 10);
+                    } else {
+                        searcher.search(new KnnFloatVectorQuery(AnnBench.FIELD, q, a), 10);
+                    }
+                    count++;
+                }
+            }
+            System.out.printf(Locale.ROOT, "%s: %d queries, %.0f QPS%n", args[1], count, count / ((System.nanoTime() - t0) / 1e9));
+        }
+    }
+}
