@@ -1,10 +1,14 @@
 package org.opensearch.binaryembeddings.query;
 
 import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.search.AcceptDocs;
+import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.store.MMapDirectory;
 import org.opensearch.binaryembeddings.bench.SyntheticVectors;
+import org.opensearch.binaryembeddings.codec.BinaryVectors;
 import org.opensearch.binaryembeddings.codec.SignBits;
 
 import java.nio.file.Path;
@@ -13,7 +17,8 @@ import java.util.Locale;
 /**
  * A query loop over an index the ANN benchmark left behind (target/bench/work/synthetic-N/{ours,float}), for a
  * profiler such as JFR: {@code AnnProfile <index dir> ours|float <n> <oversample or efSearch> <num_candidates> <seconds>}.
- * Prints the QPS it ran at.
+ * Prints the QPS it ran at. With mode {@code visits} instead of a duration, prints the mean number of graph nodes one
+ * search scores: {@code AnnProfile <dir> ours|float <n> <beam or efSearch> 0 visits}.
  */
 public final class AnnProfile {
 
@@ -25,8 +30,22 @@ public final class AnnProfile {
         int n = Integer.parseInt(args[2]);
         int a = Integer.parseInt(args[3]);
         int nc = Integer.parseInt(args[4]);
-        double seconds = Double.parseDouble(args[5]);
         float[][] queries = SyntheticVectors.forSize(n).queries(1000);
+        if (args[5].equals("visits")) {
+            try (MMapDirectory d = new MMapDirectory(dir); DirectoryReader reader = DirectoryReader.open(d)) {
+                LeafReader leaf = reader.leaves().get(0).reader();
+                long visited = 0;
+                for (float[] q : queries) {
+                    TopDocs td = ours
+                        ? BinaryVectors.forLeaf(leaf, AnnBench.FIELD).searchBits(SignBits.pack(q, 384), a, a, null)
+                        : leaf.searchNearestVectors(AnnBench.FIELD, q, a, AcceptDocs.fromLiveDocs(null, leaf.maxDoc()), Integer.MAX_VALUE);
+                    visited += td.totalHits.value();
+                }
+                System.out.printf(Locale.ROOT, "%s beam %d: %.0f nodes scored per search (%d segment(s))%n", args[1], a, visited / (double) queries.length, reader.leaves().size());
+            }
+            return;
+        }
+        double seconds = Double.parseDouble(args[5]);
         try (MMapDirectory d = new MMapDirectory(dir); DirectoryReader reader = DirectoryReader.open(d)) {
             IndexSearcher searcher = new IndexSearcher(reader);
             searcher.setQueryCache(null);
