@@ -5,9 +5,9 @@ import org.apache.lucene.document.KnnByteVectorField;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.opensearch.binaryembeddings.codec.BinaryFieldConfig;
+import org.opensearch.binaryembeddings.codec.BitSimilarity;
+import org.opensearch.binaryembeddings.codec.RescorePrecision;
 import org.opensearch.binaryembeddings.codec.SignBits;
-import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec.BitSimilarity;
-import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec.Precision;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec.RescoreSimilarity;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
@@ -75,7 +75,7 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
         private final Parameter<String> similarity = Parameter.restrictedStringParam(
             "similarity",
             false,
-            m -> toType(m).spec.bitSimilarity().value(),
+            m -> toType(m).spec.bitSimilarity().attributeValue(),
             "hamming",
             "jaccard"
         );
@@ -126,8 +126,8 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
             }
             boolean packed = "packed".equals(input.getValue());
             RescoreOptions r = rescore.getValue();
-            Precision precision = r.precision() != null ? r.precision() : (packed ? Precision.NONE : Precision.FLOAT32);
-            if (packed && precision != Precision.NONE) {
+            RescorePrecision precision = r.precision() != null ? r.precision() : (packed ? RescorePrecision.NONE : RescorePrecision.FLOAT32);
+            if (packed && precision != RescorePrecision.NONE) {
                 throw new IllegalArgumentException(
                     "[rescore.precision] must be [none] with [input: packed]: packed bits carry no values to rescore with"
                 );
@@ -205,8 +205,8 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
             // bits only: the similarity of a byte field is not used by the codec, which always scores bits
             : new FieldType(KnnByteVectorField.createFieldType(spec.packedBytes(), VectorSimilarityFunction.EUCLIDEAN));
         ft.putAttribute(BinaryFieldConfig.BINARY_DIMS_ATTRIBUTE, Integer.toString(spec.binaryDims()));
-        ft.putAttribute(BinaryFieldConfig.SIMILARITY_ATTRIBUTE, spec.bitSimilarity().value());
-        ft.putAttribute(BinaryFieldConfig.RESCORE_PRECISION_ATTRIBUTE, spec.precision().value());
+        ft.putAttribute(BinaryFieldConfig.SIMILARITY_ATTRIBUTE, spec.bitSimilarity().attributeValue());
+        ft.putAttribute(BinaryFieldConfig.RESCORE_PRECISION_ATTRIBUTE, spec.precision().attributeValue());
         ft.freeze();
         return ft;
     }

@@ -1,6 +1,8 @@
 package org.opensearch.binaryembeddings.mapper;
 
 import org.apache.lucene.index.VectorSimilarityFunction;
+import org.opensearch.binaryembeddings.codec.BitSimilarity;
+import org.opensearch.binaryembeddings.codec.RescorePrecision;
 
 import java.util.Locale;
 
@@ -13,7 +15,7 @@ import java.util.Locale;
  * @param truncateTo      leading dims kept (Matryoshka truncation); the rescoring values have this length
  * @param binaryDims      leading dims whose signs go into the graph, a multiple of 8
  * @param bitSimilarity   how the graph compares bit vectors
- * @param precision       how the rescoring values are stored ({@link Precision#NONE}: bits only)
+ * @param precision       how the rescoring values are stored ({@link RescorePrecision#NONE}: bits only)
  * @param rescoreSimilarity similarity of the rescoring phase (and of the Lucene field)
  * @param model           the local encoder model the field's text comes from, or null
  * @param m               HNSW max connections per node
@@ -25,7 +27,7 @@ public record BinaryEmbeddingSpec(
     int truncateTo,
     int binaryDims,
     BitSimilarity bitSimilarity,
-    Precision precision,
+    RescorePrecision precision,
     RescoreSimilarity rescoreSimilarity,
     String model,
     int m,
@@ -43,28 +45,7 @@ public record BinaryEmbeddingSpec(
 
     /** True when full-precision (or int8) values are kept for rescoring. */
     public boolean hasRescoreValues() {
-        return precision != Precision.NONE;
-    }
-
-    /** Similarity used on the graph's bit vectors. */
-    public enum BitSimilarity {
-        HAMMING,
-        JACCARD;
-
-        public String value() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
-    /** Storage of the rescoring values. */
-    public enum Precision {
-        FLOAT32,
-        INT8,
-        NONE;
-
-        public String value() {
-            return name().toLowerCase(Locale.ROOT);
-        }
+        return precision != RescorePrecision.NONE;
     }
 
     /** Rescoring similarity; each maps to the Lucene function that defines its score. */

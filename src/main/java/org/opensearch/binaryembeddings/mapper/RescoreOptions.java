@@ -1,6 +1,6 @@
 package org.opensearch.binaryembeddings.mapper;
 
-import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec.Precision;
+import org.opensearch.binaryembeddings.codec.RescorePrecision;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec.RescoreSimilarity;
 import org.opensearch.core.xcontent.XContentBuilder;
 
@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.util.Map;
 
 /** The {@code rescore} mapping object; a null precision means "the default for the input kind". */
-record RescoreOptions(Precision precision, RescoreSimilarity similarity) {
+record RescoreOptions(RescorePrecision precision, RescoreSimilarity similarity) {
 
     static final RescoreOptions DEFAULT = new RescoreOptions(null, RescoreSimilarity.COSINE);
 
@@ -18,8 +18,8 @@ record RescoreOptions(Precision precision, RescoreSimilarity similarity) {
 
     static RescoreOptions parse(Object o) {
         Map<String, Object> map = MappingObjects.asMap("rescore", o, "precision", "similarity");
-        Precision p = map.containsKey("precision")
-            ? BinaryEmbeddingSpec.parseEnum(Precision.class, "rescore.precision", map.get("precision"))
+        RescorePrecision p = map.containsKey("precision")
+            ? BinaryEmbeddingSpec.parseEnum(RescorePrecision.class, "rescore.precision", map.get("precision"))
             : null;
         RescoreSimilarity s = map.containsKey("similarity")
             ? BinaryEmbeddingSpec.parseEnum(RescoreSimilarity.class, "rescore.similarity", map.get("similarity"))
@@ -30,7 +30,7 @@ record RescoreOptions(Precision precision, RescoreSimilarity similarity) {
     void toXContent(XContentBuilder b, String name) throws IOException {
         b.startObject(name);
         if (precision != null) {
-            b.field("precision", precision.value());
+            b.field("precision", precision.attributeValue());
         }
         b.field("similarity", similarity.value());
         b.endObject();
@@ -38,6 +38,6 @@ record RescoreOptions(Precision precision, RescoreSimilarity similarity) {
 
     @Override
     public String toString() {
-        return "{precision=" + (precision == null ? "default" : precision.value()) + ", similarity=" + similarity.value() + "}";
+        return "{precision=" + (precision == null ? "default" : precision.attributeValue()) + ", similarity=" + similarity.value() + "}";
     }
 }

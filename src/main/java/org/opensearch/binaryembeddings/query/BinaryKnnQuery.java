@@ -18,6 +18,7 @@ import org.apache.lucene.search.Weight;
 import org.apache.lucene.util.BitSet;
 import org.apache.lucene.util.BitSetIterator;
 import org.opensearch.binaryembeddings.codec.BinaryVectors;
+import org.opensearch.binaryembeddings.codec.BitSimilarity;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec;
 
 import java.io.IOException;
@@ -116,10 +117,10 @@ final class BinaryKnnQuery extends Query {
     }
 
     private Explanation explain(Hit hit, int rank) {
-        float distance = spec.bitSimilarity() == BinaryEmbeddingSpec.BitSimilarity.HAMMING
+        float distance = spec.bitSimilarity() == BitSimilarity.HAMMING
             ? Math.round((1 - hit.bitScore()) * spec.binaryDims())
             : Float.NaN;
-        Explanation phase1 = spec.bitSimilarity() == BinaryEmbeddingSpec.BitSimilarity.HAMMING
+        Explanation phase1 = spec.bitSimilarity() == BitSimilarity.HAMMING
             ? Explanation.match(
                 hit.bitScore(),
                 String.format(Locale.ROOT, "hamming similarity 1 - %d/%d of the first %d sign bits", (int) distance, spec.binaryDims(), spec.binaryDims())

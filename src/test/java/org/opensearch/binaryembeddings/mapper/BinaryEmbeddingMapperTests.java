@@ -116,7 +116,7 @@ public class BinaryEmbeddingMapperTests extends OpenSearchSingleNodeTestCase {
         assertEquals("m1", field.get("model"));
         BinaryEmbeddingSpec spec = spec("idx");
         assertEquals(48, spec.binaryDims());
-        assertEquals(BinaryEmbeddingSpec.Precision.INT8, spec.precision());
+        assertEquals(org.opensearch.binaryembeddings.codec.RescorePrecision.INT8, spec.precision());
     }
 
     @SuppressWarnings("unchecked")

@@ -170,8 +170,8 @@ public final class AnnBench {
         384,
         384,
         384,
-        BinaryEmbeddingSpec.BitSimilarity.HAMMING,
-        BinaryEmbeddingSpec.Precision.FLOAT32,
+        org.opensearch.binaryembeddings.codec.BitSimilarity.HAMMING,
+        org.opensearch.binaryembeddings.codec.RescorePrecision.FLOAT32,
         BinaryEmbeddingSpec.RescoreSimilarity.DOT_PRODUCT,
         null,
         16,
@@ -409,8 +409,8 @@ public final class AnnBench {
             this.oursType = new FieldType(KnnFloatVectorField.createFieldType(384, VectorSimilarityFunction.DOT_PRODUCT));
             // the attributes BinaryEmbeddingFieldMapper.luceneFieldType puts
             oursType.putAttribute(BinaryFieldConfig.BINARY_DIMS_ATTRIBUTE, Integer.toString(SPEC.binaryDims()));
-            oursType.putAttribute(BinaryFieldConfig.SIMILARITY_ATTRIBUTE, SPEC.bitSimilarity().value());
-            oursType.putAttribute(BinaryFieldConfig.RESCORE_PRECISION_ATTRIBUTE, SPEC.precision().value());
+            oursType.putAttribute(BinaryFieldConfig.SIMILARITY_ATTRIBUTE, SPEC.bitSimilarity().attributeValue());
+            oursType.putAttribute(BinaryFieldConfig.RESCORE_PRECISION_ATTRIBUTE, SPEC.precision().attributeValue());
             oursType.freeze();
         }
 
