@@ -1,6 +1,5 @@
 package org.opensearch.binaryembeddings.bench;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 
 import org.opensearch.binaryembeddings.testdata.MsMarco;
 import org.opensearch.common.xcontent.XContentHelper;
@@ -53,13 +52,7 @@ public final class E2eBench {
             + "\"embedding\":{\"type\":\"binary_embedding\",\"dims\":384,\"model\":\"" + MODEL + "\"}}}}");
         long t0 = System.nanoTime();
         for (int from = 0; from < data.docs.size(); from += 250) {
-            StringBuilder bulk = new StringBuilder();
-            for (int i = from; i < Math.min(data.docs.size(), from + 250); i++) {
-                MsMarco.Doc d = data.docs.get(i);
-                bulk.append("{\"index\":{\"_id\":").append(quote(d.id())).append("}}\n");
-                bulk.append("{\"text\":").append(quote(d.content())).append("}\n");
-            }
-            Map<String, Object> r = call("POST", "/msmarco-bench/_bulk?pipeline=bench-embed", bulk.toString());
+            Map<String, Object> r = call("POST", "/msmarco-bench/_bulk?pipeline=bench-embed", data.bulkBody(from, from + 250, i -> ""));
             if (Boolean.TRUE.equals(r.get("errors"))) {
                 throw new IllegalStateException("bulk errors: " + r.toString().substring(0, 1000));
             }
@@ -127,7 +120,7 @@ public final class E2eBench {
         for (int rep = 0; rep < reps; rep++) {
             for (MsMarco.Query q : queries) {
                 long s = System.nanoTime();
-                call("POST", "/_plugins/_binary_embeddings/models/" + MODEL + "/_embed", "{\"texts\":[" + quote(q.text()) + "],\"kind\":\"query\"}");
+                call("POST", "/_plugins/_binary_embeddings/models/" + MODEL + "/_embed", "{\"texts\":[" + MsMarco.jsonString(q.text()) + "],\"kind\":\"query\"}");
                 embed[e++] = System.nanoTime() - s;
             }
         }
@@ -195,7 +188,7 @@ public final class E2eBench {
     }
 
     private static Map<String, Object> search(String template, String text) throws Exception {
-        String q = String.format(Locale.ROOT, template, quote(text), quote(text));
+        String q = String.format(Locale.ROOT, template, MsMarco.jsonString(text), MsMarco.jsonString(text));
         return call("POST", "/msmarco-bench/_search", "{\"size\":10,\"_source\":false,\"query\":" + q + "}");
     }
 
@@ -238,7 +231,4 @@ public final class E2eBench {
     }
 
     /** A JSON string literal (Jackson's escaping, as the server's own JSON output uses). */
-    static String quote(String s) {
-        return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(s)) + '"';
-    }
 }

@@ -8,7 +8,6 @@ import org.opensearch.client.ResponseException;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -142,38 +141,13 @@ public class EncoderRealNodeIT extends RealNodeTestCase {
             "{\"processors\": [{\"local_embedding\": {\"field_map\": {\"text\": \"embedding\"}, \"batch_size\": 32}}]}");
     }
 
-    /** A JSON string literal. */
-    static String json(String value) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : value.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
-    }
-
     @SuppressWarnings("unchecked")
     public void testBulkOf500PassagesEmbedsEveryDocument() throws Exception {
         modelsLoaded();
         putPipeline("embed");
         call("PUT", "/passages", "{\"settings\": {\"number_of_shards\": 1, \"number_of_replicas\": 0}}");
-        List<MsMarco.Doc> docs = MsMarco.load().docs.subList(0, 500);
-        StringBuilder bulk = new StringBuilder();
-        for (MsMarco.Doc d : docs) {
-            bulk.append("{\"index\": {\"_id\": ").append(json(d.id())).append("}}\n");
-            bulk.append("{\"text\": ").append(json(d.content())).append("}\n");
-        }
         Request request = new Request("POST", "/passages/_bulk?pipeline=embed&refresh=true");
-        request.setJsonEntity(bulk.toString());
+        request.setJsonEntity(MsMarco.load().bulkBody(0, 500, i -> ""));
         Response response = client().performRequest(request);
         Map<String, Object> result = entityAsMap(response);
         assertEquals("bulk errors: " + result, false, result.get("errors"));

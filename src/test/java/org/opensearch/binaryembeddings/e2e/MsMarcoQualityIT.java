@@ -41,14 +41,8 @@ public class MsMarcoQualityIT extends RealNodeTestCase {
             + "\"embedding\":{\"type\":\"binary_embedding\",\"dims\":384,\"model\":\"" + MODEL + "\"}}}}");
         long start = System.nanoTime();
         for (int from = 0; from < data.docs.size(); from += 100) {
-            StringBuilder bulk = new StringBuilder();
-            for (int i = from; i < Math.min(data.docs.size(), from + 100); i++) {
-                MsMarco.Doc d = data.docs.get(i);
-                bulk.append("{\"index\":{\"_id\":").append(quote(d.id())).append("}}\n");
-                bulk.append("{\"text\":").append(quote(d.content())).append(",\"bucket\":\"b").append(i % 100).append("\"}\n");
-            }
             Request request = new Request("POST", "/msmarco/_bulk?pipeline=msmarco-embed");
-            request.setJsonEntity(bulk.toString());
+            request.setJsonEntity(data.bulkBody(from, from + 100, i -> "\"bucket\":\"b" + (i % 100) + "\""));
             Map<String, Object> r = entityAsMap(client().performRequest(request));
             assertEquals(r.toString().substring(0, Math.min(2000, r.toString().length())), false, r.get("errors"));
         }
@@ -100,7 +94,7 @@ public class MsMarcoQualityIT extends RealNodeTestCase {
         for (Map.Entry<String, String> m : methods.entrySet()) {
             Map<String, List<String>> ranked = new HashMap<>();
             for (int q = 0; q < texts.size(); q++) {
-                String query = String.format(Locale.ROOT, m.getValue(), quote(texts.get(q)), quote(texts.get(q)));
+                String query = String.format(Locale.ROOT, m.getValue(), MsMarco.jsonString(texts.get(q)), MsMarco.jsonString(texts.get(q)));
                 ranked.put(data.queries.get(q).id(), searchIds("{\"size\":10,\"_source\":false,\"query\":" + query + "}"));
             }
             ndcg.put(m.getKey(), data.ndcg(ranked, 10));
@@ -123,7 +117,7 @@ public class MsMarcoQualityIT extends RealNodeTestCase {
             String bucket = "b" + (q * 7 % 100);
             float[] query = floats(qv.get(q));
             List<String> expected = ExactSearch.top(query, vectors, ids, 10, i -> buckets.get(i).equals(bucket));
-            String body = "{\"size\":10,\"_source\":[\"bucket\"],\"query\":{\"binary_knn\":{\"field\":\"embedding\",\"query_text\":" + quote(texts.get(q))
+            String body = "{\"size\":10,\"_source\":[\"bucket\"],\"query\":{\"binary_knn\":{\"field\":\"embedding\",\"query_text\":" + MsMarco.jsonString(texts.get(q))
                 + ",\"k\":10,\"filter\":{\"term\":{\"bucket\":\"" + bucket + "\"}}}}}";
             Map<String, Object> r = call("POST", "/msmarco/_search", body);
             List<String> got = new ArrayList<>();
@@ -159,24 +153,6 @@ public class MsMarcoQualityIT extends RealNodeTestCase {
         float[] v = new float[list.size()];
         for (int i = 0; i < v.length; i++) v[i] = list.get(i).floatValue();
         return v;
-    }
-
-    private static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    else sb.append(c);
-                }
-            }
-        }
-        return sb.append('"').toString();
     }
 
     @Override

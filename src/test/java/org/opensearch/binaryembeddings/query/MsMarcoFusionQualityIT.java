@@ -100,12 +100,8 @@ public class MsMarcoFusionQualityIT extends OpenSearchIntegTestCase {
         assertTrue("default hybrid does not lose to the better input" + table, ndcg.get("hybrid default") >= Math.max(bm25, knn) - 0.005);
     }
 
-    private static String json(String s) {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"");
-    }
-
     private static String match(MsMarco data, int q) {
-        return "{\"match\":{\"text\":\"" + json(data.queries.get(q).text()) + "\"}}";
+        return "{\"match\":{\"text\":" + MsMarco.jsonString(data.queries.get(q).text()) + "}}";
     }
 
     private static String knn(float[] v, boolean rescore) {

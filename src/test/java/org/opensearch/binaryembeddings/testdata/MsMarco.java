@@ -1,5 +1,7 @@
 package org.opensearch.binaryembeddings.testdata;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
 
@@ -14,6 +16,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * The CEO's msmarco-5k subset (BEIR layout) read from ../shared at run time; it is never copied into the repo.
@@ -86,6 +89,26 @@ public final class MsMarco {
             out.add(XContentHelper.convertToMap(JsonXContent.jsonXContent, line, false));
         }
         return out;
+    }
+
+    /** A JSON string literal of {@code s}. */
+    public static String jsonString(String s) {
+        return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(s)) + '"';
+    }
+
+    /**
+     * A {@code _bulk} body indexing docs {@code [from, to)} under their ids with their content as {@code text}, plus
+     * the JSON members {@code extraFields} gives for a doc's position (empty string: none).
+     */
+    public String bulkBody(int from, int to, IntFunction<String> extraFields) {
+        StringBuilder bulk = new StringBuilder();
+        for (int i = from; i < Math.min(docs.size(), to); i++) {
+            Doc d = docs.get(i);
+            String extra = extraFields.apply(i);
+            bulk.append("{\"index\":{\"_id\":").append(jsonString(d.id())).append("}}\n");
+            bulk.append("{\"text\":").append(jsonString(d.content())).append(extra.isEmpty() ? "" : "," + extra).append("}\n");
+        }
+        return bulk.toString();
     }
 
     /** Queries that have judgments (43 of the 50). */
