@@ -8,6 +8,7 @@ import org.opensearch.binaryembeddings.codec.BinaryFieldConfig;
 import org.opensearch.binaryembeddings.codec.BitSimilarity;
 import org.opensearch.binaryembeddings.codec.RescorePrecision;
 import org.opensearch.binaryembeddings.codec.SignBits;
+import org.opensearch.binaryembeddings.encoder.ModelPaths;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec.RescoreSimilarity;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
@@ -86,7 +87,18 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
             (n, c, o) -> RescoreOptions.parse(o),
             m -> RescoreOptions.of(toType(m).spec)
         ).setSerializer((b, n, v) -> v.toXContent(b, n), RescoreOptions::toString);
-        private final Parameter<String> model = Parameter.stringParam("model", false, m -> toType(m).spec.model(), null).acceptsNull();
+        // the name's syntax only: whether the model exists is a property of each node, known when a query encodes text
+        private final Parameter<String> model = Parameter.stringParam("model", false, m -> toType(m).spec.model(), null)
+            .acceptsNull()
+            .setValidator(v -> {
+                if (v != null) {
+                    try {
+                        ModelPaths.validateName(v);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("[model] " + e.getMessage());
+                    }
+                }
+            });
         private final Parameter<HnswOptions> hnsw = new Parameter<>(
             "hnsw",
             false,

@@ -85,7 +85,9 @@ public class BinaryEmbeddingMapperTests extends OpenSearchSingleNodeTestCase {
             { "{\"type\":\"binary_embedding\",\"dims\":64,\"hnsw\":{\"ef_construction\":0}}", "[hnsw.ef_construction] must be between 1" },
             { "{\"type\":\"binary_embedding\",\"dims\":64,\"input\":\"packed\",\"rescore\":{\"precision\":\"float32\"}}", "[rescore.precision] must be [none] with [input: packed]" },
             { "{\"type\":\"binary_embedding\",\"dims\":64,\"input\":\"bits\"}", "input" },
-            { "{\"type\":\"binary_embedding\",\"dims\":64,\"colour\":\"red\"}", "unknown parameter [colour]" } };
+            { "{\"type\":\"binary_embedding\",\"dims\":64,\"colour\":\"red\"}", "unknown parameter [colour]" },
+            { "{\"type\":\"binary_embedding\",\"dims\":64,\"model\":\"../../etc/passwd\"}", "[model] invalid model name [../../etc/passwd]" },
+            { "{\"type\":\"binary_embedding\",\"dims\":64,\"model\":\"\"}", "[model] invalid model name []" } };
         for (String[] c : cases) {
             Exception e = createFails(ENABLED, c[0]);
             assertThat(c[0], rootMessage(e), containsString(c[1]));
