@@ -236,7 +236,7 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
         Normalization n = map.containsKey("normalization")
             ? parseEnum(Normalization.class, "fusion.normalization", map.get("normalization"))
             : DEFAULT.normalization;
-        int c = map.containsKey("rank_constant") ? (int) number("fusion.rank_constant", map.get("rank_constant")) : DEFAULT_RANK_CONSTANT;
+        int c = map.containsKey("rank_constant") ? integer("fusion.rank_constant", map.get("rank_constant")) : DEFAULT_RANK_CONSTANT;
         return new Fusion(method, kw, v, n, c);
     }
 
@@ -245,6 +245,15 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
             return n.doubleValue();
         }
         throw new IllegalArgumentException("[" + name + "] must be a number, got [" + o + "]");
+    }
+
+    /** An integer; a cast would silently turn 2.5 into 2 and 1e20 into Integer.MAX_VALUE. */
+    private static int integer(String name, Object o) {
+        double d = number(name, o);
+        if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("[" + name + "] must be an integer, got [" + o + "]");
+        }
+        return (int) d;
     }
 
     private static <E extends Enum<E>> E parseEnum(Class<E> type, String name, Object value) {
