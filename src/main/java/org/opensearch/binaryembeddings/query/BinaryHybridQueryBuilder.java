@@ -308,7 +308,7 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
                     }
                     case "window" -> window = parser.intValue(false);
                     case "boost" -> boost = parser.floatValue(false);
-                    case "_name" -> queryName = parser.text();
+                    case "_name" -> queryName = BinaryKnnQueryBuilder.string(parser, NAME, current);
                     case null -> throw new IllegalArgumentException("malformed query");
                     default -> throw new IllegalArgumentException(
                         "unknown parameter [" + current + "]; expected one of keyword, vector, fusion, window, boost, _name"

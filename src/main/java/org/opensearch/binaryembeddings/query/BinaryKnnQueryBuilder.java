@@ -369,7 +369,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         }
     }
 
-    private static String string(XContentParser parser, String where, String name) throws IOException {
+    static String string(XContentParser parser, String where, String name) throws IOException {
         if (parser.currentToken() != XContentParser.Token.VALUE_STRING) {
             throw new IllegalArgumentException("[" + name + "] must be a string, got " + parser.currentToken());
         }
