@@ -286,14 +286,15 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
         float boost = DEFAULT_BOOST;
         String queryName = null;
         String current = null;
-        for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = parser.nextToken()) {
+        for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT;
+            t = BinaryKnnQueryBuilder.nextToken(parser, NAME, t == XContentParser.Token.FIELD_NAME ? current : null)) {
             if (t == XContentParser.Token.FIELD_NAME) {
                 current = parser.currentName();
                 continue;
             }
             try {
                 switch (current) {
-                    case "keyword" -> keyword = parseInnerQueryBuilder(parser);
+                    case "keyword" -> keyword = BinaryKnnQueryBuilder.innerQuery(parser, current);
                     case "vector" -> {
                         if (t != XContentParser.Token.START_OBJECT) {
                             throw new IllegalArgumentException("[vector] must be an object with the parameters of a binary_knn query");
@@ -309,13 +310,15 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
                     case "window" -> window = parser.intValue(false);
                     case "boost" -> boost = parser.floatValue(false);
                     case "_name" -> queryName = BinaryKnnQueryBuilder.string(parser, NAME, current);
-                    case null -> throw new IllegalArgumentException("malformed query");
-                    default -> throw new IllegalArgumentException(
-                        "unknown parameter [" + current + "]; expected one of keyword, vector, fusion, window, boost, _name"
+                    case null -> throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] malformed query");
+                    default -> throw new ParsingException(
+                        parser.getTokenLocation(),
+                        "[" + NAME + "] unknown parameter [" + current + "]; expected one of keyword, vector, fusion, window, boost, _name"
                     );
                 }
-            } catch (IllegalArgumentException e) {
-                throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] " + e.getMessage(), e);
+            } catch (IllegalArgumentException | IOException e) {
+                // named like binary_knn's: the JSON parser's own errors ("Integer value passed as String") name no parameter
+                throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] bad value for [" + current + "]: " + e.getMessage(), e);
             }
         }
         String problem = null;

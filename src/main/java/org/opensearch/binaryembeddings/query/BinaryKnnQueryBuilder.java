@@ -305,8 +305,8 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         QueryBuilder filter = null;
         Float minScore = null;
         String current = null;
-        XContentParser.Token token;
-        while ((token = parser.nextToken()) != XContentParser.Token.END_OBJECT) {
+        XContentParser.Token token = null;
+        while ((token = nextToken(parser, where, token == XContentParser.Token.FIELD_NAME ? current : null)) != XContentParser.Token.END_OBJECT) {
             if (token == XContentParser.Token.FIELD_NAME) {
                 current = parser.currentName();
                 continue;
@@ -325,7 +325,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
                     case "rescore" -> rescore = parser.booleanValue();
                     case "min_score" -> minScore = parser.floatValue(false);
                     case "boost" -> boost = parser.floatValue(false);
-                    case "filter" -> filter = parseInnerQueryBuilder(parser);
+                    case "filter" -> filter = innerQuery(parser, current);
                     case null -> throw new ParsingException(parser.getTokenLocation(), "[" + where + "] malformed query");
                     default -> throw new ParsingException(
                         parser.getTokenLocation(),
@@ -333,7 +333,9 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
                             + "num_candidates, oversample, rescore, filter, min_score, boost, _name"
                     );
                 }
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | IOException e) {
+                // IOException: the JSON parser's own errors (a number beyond int, null or an array where a number
+                // belongs) do not say which parameter they are about
                 throw new ParsingException(parser.getTokenLocation(), "[" + where + "] bad value for [" + current + "]: " + e.getMessage(), e);
             }
         }
@@ -367,6 +369,29 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         if (problem != null) {
             throw new ParsingException(parser.getTokenLocation(), "[" + where + "] " + problem);
         }
+    }
+
+    /**
+     * The next token; a JSON syntax error while reading the value of parameter {@code valueOf} (a bare NaN or Infinity,
+     * which JSON does not allow) names that parameter, where the parser's own message only gives line and column.
+     */
+    static XContentParser.Token nextToken(XContentParser parser, String where, String valueOf) throws IOException {
+        try {
+            return parser.nextToken();
+        } catch (IOException e) {
+            if (valueOf == null) {
+                throw e;
+            }
+            throw new ParsingException(parser.getTokenLocation(), "[" + where + "] bad value for [" + valueOf + "]: " + e.getMessage(), e);
+        }
+    }
+
+    /** A query-valued parameter; the core parser's error for a non-object ("[_na] query malformed") names no parameter. */
+    static QueryBuilder innerQuery(XContentParser parser, String name) throws IOException {
+        if (parser.currentToken() != XContentParser.Token.START_OBJECT) {
+            throw new IllegalArgumentException("[" + name + "] must be a query object, got " + parser.currentToken());
+        }
+        return parseInnerQueryBuilder(parser);
     }
 
     static String string(XContentParser parser, String where, String name) throws IOException {
