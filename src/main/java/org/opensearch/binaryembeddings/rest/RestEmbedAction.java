@@ -130,7 +130,21 @@ public class RestEmbedAction extends BaseRestHandler {
         }
         Map<String, Object> body;
         try (XContentParser parser = request.contentOrSourceParamParser()) {
-            body = parser.map();
+            // map() reads an array or a scalar body as an empty object, which would then be blamed on [texts]
+            XContentParser.Token first = parser.nextToken();
+            if (first != XContentParser.Token.START_OBJECT) {
+                throw new IllegalArgumentException("request body must be a JSON object like {\"texts\": [...]}, got " + first);
+            }
+            try {
+                body = parser.map();
+            } catch (IOException e) {
+                // a JSON syntax error in a value (a bare NaN): name the member it belongs to when the parser knows it
+                String member = parser.currentName();
+                if (member == null) {
+                    throw e;
+                }
+                throw new IllegalArgumentException("bad value for [" + member + "]: " + e.getMessage(), e);
+            }
         }
         EmbedRequest req = parse(model, body, info, maxTexts);
         return channel -> service.encodeAsync(req.model(), req.kind(), req.texts(), new ActionListener<>() {
