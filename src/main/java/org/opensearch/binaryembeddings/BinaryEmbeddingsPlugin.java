@@ -10,6 +10,7 @@ import org.opensearch.binaryembeddings.query.BinaryHybridQueryBuilder;
 import org.opensearch.binaryembeddings.query.BinaryKnnQueryBuilder;
 import org.opensearch.binaryembeddings.query.FusedHitsQueryBuilder;
 import org.opensearch.binaryembeddings.query.QueryEncoder;
+import org.opensearch.binaryembeddings.query.QueryLimits;
 import org.opensearch.binaryembeddings.query.QueryServices;
 import org.opensearch.binaryembeddings.rest.RestEmbedAction;
 import org.opensearch.binaryembeddings.rest.RestModelsAction;
@@ -71,6 +72,7 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
     public List<Setting<?>> getSettings() {
         List<Setting<?>> settings = new ArrayList<>(EncoderSettings.all());
         settings.add(BinaryEmbeddingFieldMapper.INDEX_SETTING);
+        settings.addAll(QueryLimits.settings());
         return settings;
     }
 

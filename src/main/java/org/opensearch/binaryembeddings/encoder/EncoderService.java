@@ -254,7 +254,7 @@ public final class EncoderService implements Closeable {
     /** Query embedding (query prefix applied), from the LRU cache when possible. Blocking. */
     public float[] encodeQuery(String model, String text) {
         Model m = known(model);
-        requireText(text, "text");
+        checkText(text, "[query_text]");
         String key = m.name + '\n' + text;
         float[] cached = queryCache == null ? null : queryCache.get(key);
         if (cached != null) {
@@ -273,7 +273,7 @@ public final class EncoderService implements Closeable {
         final String key;
         try {
             m = known(model);
-            requireText(text, "text");
+            checkText(text, "[query_text]");
             key = m.name + '\n' + text;
             float[] cached = queryCache == null ? null : queryCache.get(key);
             if (cached != null) {
@@ -328,22 +328,37 @@ public final class EncoderService implements Closeable {
         submitAsync(m, prefixed, listener);
     }
 
-    private static List<String> prefixed(Model m, TextKind kind, List<String> texts) {
+    private List<String> prefixed(Model m, TextKind kind, List<String> texts) {
         if (texts == null) {
             throw new IllegalArgumentException("texts must not be null");
         }
         String prefix = kind == TextKind.QUERY ? m.manifest().queryPrefix() : m.manifest().passagePrefix();
         List<String> out = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
-            requireText(texts.get(i), "texts[" + i + "]");
+            checkText(texts.get(i), "[texts][" + i + "]");
             out.add(prefix + texts.get(i));
         }
         return out;
     }
 
-    private static void requireText(String text, String what) {
+    /** Longest text accepted ({@code plugins.binary_embeddings.max_text_chars}). */
+    public int maxTextChars() {
+        return config.maxTextChars();
+    }
+
+    /**
+     * Rejects a missing text or one longer than {@link #maxTextChars()}, naming it as {@code what}; callers that know
+     * the document field or request parameter check first so the message names that.
+     */
+    public void checkText(String text, String what) {
         if (text == null) {
             throw new IllegalArgumentException(what + " must not be null");
+        }
+        if (text.length() > config.maxTextChars()) {
+            throw new IllegalArgumentException(
+                what + " has " + text.length() + " characters, more than the limit of " + config.maxTextChars() + " ("
+                    + EncoderSettings.MAX_TEXT_CHARS.getKey() + ")"
+            );
         }
     }
 

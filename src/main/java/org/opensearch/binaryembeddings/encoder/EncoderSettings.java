@@ -72,6 +72,13 @@ public final class EncoderSettings {
     /** Entries of the per-node LRU cache of query embeddings (0 disables it). */
     public static final Setting<Integer> QUERY_CACHE_SIZE = Setting.intSetting(PREFIX + "query_cache.size", 1000, 0, 1_000_000, Property.NodeScope);
 
+    /**
+     * Longest text (in chars) the encoder accepts from a document field, a query or {@code _embed}; longer ones are a
+     * 400 naming the field. Models read at most their token window (512 tokens, a few thousand chars), so the default
+     * of 100,000 rejects no real passage; it bounds the tokenizer's work and memory per text (a 1 MB string is refused).
+     */
+    public static final Setting<Integer> MAX_TEXT_CHARS = Setting.intSetting(PREFIX + "max_text_chars", 100_000, 1, 10_000_000, Property.NodeScope);
+
     /** Most texts one {@code _embed} request may carry. */
     public static final Setting<Integer> EMBED_MAX_TEXTS = Setting.intSetting(PREFIX + "embed.max_texts", 256, 1, 100_000, Property.NodeScope);
 
@@ -81,7 +88,7 @@ public final class EncoderSettings {
     }
 
     public static List<Setting<?>> all() {
-        return List.of(MODELS_ENABLED, DEFAULT_MODEL, INFERENCE_THREADS, INTRA_OP_THREADS, QUEUE_SIZE, MAX_BATCH_SIZE, MAX_BATCH_TOKENS, QUERY_CACHE_SIZE, EMBED_MAX_TEXTS);
+        return List.of(MODELS_ENABLED, DEFAULT_MODEL, INFERENCE_THREADS, INTRA_OP_THREADS, QUEUE_SIZE, MAX_BATCH_SIZE, MAX_BATCH_TOKENS, QUERY_CACHE_SIZE, EMBED_MAX_TEXTS, MAX_TEXT_CHARS);
     }
 
     /** The encoder's settings as plain values. */
@@ -91,7 +98,8 @@ public final class EncoderSettings {
         int intraOpThreads,
         int maxBatchSize,
         int maxBatchTokens,
-        int queryCacheSize
+        int queryCacheSize,
+        int maxTextChars
     ) {
 
         public static Config from(Settings settings) {
@@ -101,7 +109,8 @@ public final class EncoderSettings {
                 INTRA_OP_THREADS.get(settings),
                 MAX_BATCH_SIZE.get(settings),
                 MAX_BATCH_TOKENS.get(settings),
-                QUERY_CACHE_SIZE.get(settings)
+                QUERY_CACHE_SIZE.get(settings),
+                MAX_TEXT_CHARS.get(settings)
             );
         }
 
@@ -110,19 +119,19 @@ public final class EncoderSettings {
         }
 
         public Config withIntraOpThreads(int n) {
-            return new Config(defaultModel, enabledModels, n, maxBatchSize, maxBatchTokens, queryCacheSize);
+            return new Config(defaultModel, enabledModels, n, maxBatchSize, maxBatchTokens, queryCacheSize, maxTextChars);
         }
 
         public Config withMaxBatchSize(int n) {
-            return new Config(defaultModel, enabledModels, intraOpThreads, n, maxBatchTokens, queryCacheSize);
+            return new Config(defaultModel, enabledModels, intraOpThreads, n, maxBatchTokens, queryCacheSize, maxTextChars);
         }
 
         public Config withMaxBatchTokens(int n) {
-            return new Config(defaultModel, enabledModels, intraOpThreads, maxBatchSize, n, queryCacheSize);
+            return new Config(defaultModel, enabledModels, intraOpThreads, maxBatchSize, n, queryCacheSize, maxTextChars);
         }
 
         public Config withEnabledModels(List<String> names) {
-            return new Config(defaultModel, names, intraOpThreads, maxBatchSize, maxBatchTokens, queryCacheSize);
+            return new Config(defaultModel, names, intraOpThreads, maxBatchSize, maxBatchTokens, queryCacheSize, maxTextChars);
         }
     }
 }

@@ -136,10 +136,11 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
         return new Plan(texts, targets);
     }
 
-    private static String requireText(String s, String field) {
+    private String requireText(String s, String field) {
         if (s.isBlank()) {
             throw new IllegalArgumentException("field [" + field + "] is empty: there is no text to embed");
         }
+        encoder.checkText(s, "field [" + field + "]");
         return s;
     }
 

@@ -48,7 +48,8 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
 
     public static final String NAME = "binary_hybrid";
     public static final int DEFAULT_WINDOW = 100;
-    public static final int MAX_WINDOW = 10_000;
+    /** OpenSearch's default {@code index.max_result_window}: the keyword list asks for up to twice the window below it. */
+    private static final int KEYWORD_FETCH_SOFT_CAP = 10_000;
 
     private final QueryServices services;
     private final QueryBuilder keyword;
@@ -186,7 +187,7 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
         });
         // twice the window, so the deterministic cut below (score, then index and id) decides ties at the boundary
         // instead of whichever shard answered
-        client.search(request(target, keyword, Math.min(MAX_WINDOW, 2 * window), true), kwListener);
+        client.search(request(target, keyword, Math.max(window, Math.min(KEYWORD_FETCH_SOFT_CAP, 2 * window)), true), kwListener);
         if (needVectorSearch) {
             int n = vectorListSize();
             BinaryKnnQueryBuilder knn = vector.withKAndFilter(n, Math.max(vector.resolvedNumCandidates(), n), vectorFilter());
@@ -229,7 +230,7 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
         // the vector search missed these keyword candidates: score them exactly (a filter this small takes the exact path)
         IdsQueryBuilder ids = new IdsQueryBuilder().addIds(missing.toArray(new String[0]));
         QueryBuilder filter = vectorFilter() == null ? ids : new BoolQueryBuilder().filter(ids).filter(vectorFilter());
-        int n = Math.min(BinaryKnnQueryBuilder.MAX_K, missing.size() * Math.max(1, target.indices().length));
+        int n = missing.size() * Math.max(1, target.indices().length);
         BinaryKnnQueryBuilder exact = vector.withKAndFilter(n, Math.max(vector.resolvedNumCandidates(), n), filter);
         client.search(request(target, exact, n, false), ActionListener.wrap(r -> {
             for (SearchHit h : r.getHits().getHits()) {
@@ -323,12 +324,13 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
         }
         String problem = null;
         int w = window == null ? DEFAULT_WINDOW : window;
+        int maxWindow = BinaryKnnQueryBuilder.limitsOf(services).maxWindow();
         if (keyword == null) {
             problem = "[keyword] is required (a keyword query such as match)";
         } else if (vector == null) {
             problem = "[vector] is required (the parameters of a binary_knn query)";
-        } else if (w < 1 || w > MAX_WINDOW) {
-            problem = "[window] must be between 1 and " + MAX_WINDOW + ", got [" + w + "]";
+        } else if (w < 1 || w > maxWindow) {
+            problem = "[window] must be between 1 and " + maxWindow + " (" + QueryLimits.MAX_WINDOW.getKey() + "), got [" + w + "]";
         } else if (w < vector.k()) {
             problem = "[window] (" + w + ") must not be below [vector.k] (" + vector.k() + ")";
         }

@@ -37,13 +37,10 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
     public static final String NAME = "binary_knn";
 
     public static final int DEFAULT_K = 10;
-    public static final int MAX_K = 10_000;
     /** Shortlist = k × oversample candidates rescored per segment; 4 is where rescoring stops gaining (see BENCHMARKS.md). */
     public static final float DEFAULT_OVERSAMPLE = 4f;
-    public static final float MAX_OVERSAMPLE = 100f;
     /** Graph beam width when not given: at least the shortlist and never below 100. */
     public static final int MIN_DEFAULT_NUM_CANDIDATES = 100;
-    public static final int MAX_NUM_CANDIDATES = 10_000;
 
     private final QueryServices services;
     private final String field;
@@ -183,11 +180,15 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
     }
 
     int shortlist() {
-        return (int) Math.min(MAX_NUM_CANDIDATES, Math.ceil(k * (double) oversample));
+        return (int) Math.min(limits().maxNumCandidates(), Math.ceil(k * (double) oversample));
     }
 
     int resolvedNumCandidates() {
-        return numCandidates != null ? numCandidates : Math.max(MIN_DEFAULT_NUM_CANDIDATES, shortlist());
+        if (numCandidates != null) {
+            return numCandidates;
+        }
+        // the default beam respects the cap too, but never drops below k
+        return Math.max(k, Math.min(limits().maxNumCandidates(), Math.max(MIN_DEFAULT_NUM_CANDIDATES, shortlist())));
     }
 
     @Override
@@ -300,7 +301,8 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         Object bits = null;
         int k = DEFAULT_K;
         Integer numCandidates = null;
-        float oversample = DEFAULT_OVERSAMPLE, boost = DEFAULT_BOOST;
+        Float oversample = null;
+        float boost = DEFAULT_BOOST;
         boolean rescore = true;
         QueryBuilder filter = null;
         Float minScore = null;
@@ -339,6 +341,9 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
                 throw new ParsingException(parser.getTokenLocation(), "[" + where + "] bad value for [" + current + "]: " + e.getMessage(), e);
             }
         }
+        if (oversample == null) { // the default follows a lowered cap instead of failing every request that omits it
+            oversample = Math.min(DEFAULT_OVERSAMPLE, limitsOf(services).maxOversample());
+        }
         BinaryKnnQueryBuilder b = new BinaryKnnQueryBuilder(services, field, queryText, vector, bits, model, k, numCandidates, oversample, rescore, filter, minScore, null, null);
         b.validate(parser, where);
         b.boost(boost);
@@ -346,7 +351,16 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         return b;
     }
 
+    private QueryLimits limits() {
+        return limitsOf(services);
+    }
+
+    static QueryLimits limitsOf(QueryServices services) {
+        return services == null ? QueryLimits.DEFAULTS : services.limits();
+    }
+
     private void validate(XContentParser parser, String where) {
+        QueryLimits limits = limits();
         String problem = null;
         int inputs = (queryText != null ? 1 : 0) + (vector != null ? 1 : 0) + (bits != null ? 1 : 0);
         if (field == null) {
@@ -357,12 +371,14 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
             problem = "[query_text] must not be empty";
         } else if (model != null && queryText == null) {
             problem = "[model] only applies to [query_text]";
-        } else if (k < 1 || k > MAX_K) {
-            problem = "[k] must be between 1 and " + MAX_K + ", got [" + k + "]";
-        } else if (Float.isNaN(oversample) || oversample < 1 || oversample > MAX_OVERSAMPLE) {
-            problem = "[oversample] must be between 1 and " + (int) MAX_OVERSAMPLE + ", got [" + oversample + "]";
-        } else if (numCandidates != null && (numCandidates < k || numCandidates > MAX_NUM_CANDIDATES)) {
-            problem = "[num_candidates] must be between [k] (" + k + ") and " + MAX_NUM_CANDIDATES + ", got [" + numCandidates + "]";
+        } else if (k < 1 || k > limits.maxK()) {
+            problem = "[k] must be between 1 and " + limits.maxK() + " (" + QueryLimits.MAX_K.getKey() + "), got [" + k + "]";
+        } else if (Float.isNaN(oversample) || oversample < 1 || oversample > limits.maxOversample()) {
+            problem = "[oversample] must be between 1 and " + limits.maxOversample() + " (" + QueryLimits.MAX_OVERSAMPLE.getKey()
+                + "), got [" + oversample + "]";
+        } else if (numCandidates != null && (numCandidates < k || numCandidates > limits.maxNumCandidates())) {
+            problem = "[num_candidates] must be between [k] (" + k + ") and " + limits.maxNumCandidates() + " ("
+                + QueryLimits.MAX_NUM_CANDIDATES.getKey() + "), got [" + numCandidates + "]";
         } else if (minScore != null && (Float.isFinite(minScore) == false || minScore < 0)) {
             problem = "[min_score] must be a non-negative number, got [" + minScore + "]";
         }

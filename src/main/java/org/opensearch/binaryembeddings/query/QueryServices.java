@@ -22,11 +22,18 @@ public final class QueryServices {
     private volatile QueryEncoder encoder;
     private volatile ClusterService clusterService;
     private volatile IndexNameExpressionResolver resolver;
+    private volatile QueryLimits limits = QueryLimits.DEFAULTS;
 
     public void init(QueryEncoder encoder, ClusterService clusterService, IndexNameExpressionResolver resolver) {
         this.encoder = encoder;
         this.clusterService = clusterService;
         this.resolver = resolver;
+        QueryLimits.track(clusterService.getClusterSettings(), l -> this.limits = l);
+    }
+
+    /** The cluster's current {@link QueryLimits} (the defaults before the node is up, e.g. in unit tests). */
+    QueryLimits limits() {
+        return limits;
     }
 
     QueryEncoder encoder() {

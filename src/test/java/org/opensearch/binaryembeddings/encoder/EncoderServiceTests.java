@@ -59,15 +59,15 @@ public class EncoderServiceTests extends LoadedModelsTestCase {
         expectThrows(IllegalArgumentException.class, () -> service.encodePassages(BGE, null));
         List<String> withNull = new ArrayList<>();
         withNull.add(null);
-        assertEquals("texts[0] must not be null", expectThrows(IllegalArgumentException.class, () -> service.encodePassages(BGE, withNull)).getMessage());
+        assertEquals("[texts][0] must not be null", expectThrows(IllegalArgumentException.class, () -> service.encodePassages(BGE, withNull)).getMessage());
     }
 
-    /** 1 MB of text is truncated by the tokenizer to max_tokens: no error, and only the first tokens matter. */
-    public void testTruncatesOneMegabyteText() {
+    /** Text up to max_text_chars is truncated by the tokenizer to max_tokens: no error, and only the first tokens matter. */
+    public void testTruncatesLongTextAtTheTokenWindow() {
         String head = "Binary embeddings store one bit per dimension. ";
         StringBuilder a = new StringBuilder(head.repeat(60)); // well past 512 tokens
         StringBuilder b = new StringBuilder(a);
-        while (a.length() < (1 << 20)) {
+        while (a.length() < service.maxTextChars() - 40) {
             a.append("zebra crossing traffic light ");
             b.append("quantum chromodynamics gluon ");
         }
@@ -75,6 +75,22 @@ public class EncoderServiceTests extends LoadedModelsTestCase {
             List<float[]> v = service.encodePassages(model, List.of(a.toString(), b.toString()));
             assertEquals(model, 1.0, cosine(v.get(0), v.get(1)), 1e-3);
         }
+    }
+
+    /** Past max_text_chars (default 100,000) a text is refused before tokenizing, naming the text and the setting. */
+    public void testRefusesOneMegabyteText() {
+        String huge = "x".repeat(1 << 20);
+        assertEquals(
+            "[texts][1] has 1048576 characters, more than the limit of 100000 (plugins.binary_embeddings.max_text_chars)",
+            expectThrows(IllegalArgumentException.class, () -> service.encodePassages(BGE, List.of("fine", huge))).getMessage()
+        );
+        assertEquals(
+            "[query_text] has 1048576 characters, more than the limit of 100000 (plugins.binary_embeddings.max_text_chars)",
+            expectThrows(IllegalArgumentException.class, () -> service.encodeQuery(BGE, huge)).getMessage()
+        );
+        PlainActionFuture<float[]> f = PlainActionFuture.newFuture();
+        service.encodeQueryAsync(BGE, huge, f);
+        expectThrows(IllegalArgumentException.class, f::actionGet);
     }
 
     /** all-MiniLM-L6-v2's limit is 128 tokens (its tokenizer.json truncates there): text past it changes nothing. */

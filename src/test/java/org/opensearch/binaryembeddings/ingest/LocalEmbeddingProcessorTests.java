@@ -107,6 +107,7 @@ public class LocalEmbeddingProcessorTests extends LoadedModelsTestCase {
         sources.add(Map.of("text", List.of("fine", 7)));
         sources.add(Map.of("text", "good two"));
         sources.add(Map.of("text", Map.of("nested", "object")));
+        sources.add(Map.of("text", "y".repeat(service.maxTextChars() + 1)));
         List<IngestDocumentWrapper> wrappers = new ArrayList<>();
         for (int i = 0; i < sources.size(); i++) {
             wrappers.add(new IngestDocumentWrapper(i, 0, doc(sources.get(i)), null));
@@ -125,7 +126,11 @@ public class LocalEmbeddingProcessorTests extends LoadedModelsTestCase {
         assertNull(results.get(5).getException());
         assertEquals(384, results.get(5).getIngestDocument().getFieldValue("vec", List.class).size());
         assertEquals("field [text] must be a string or an array of strings, not an object", results.get(6).getException().getMessage());
-        for (int i : new int[] { 1, 2, 3, 4, 6 }) {
+        assertEquals(
+            "field [text] has 100001 characters, more than the limit of 100000 (plugins.binary_embeddings.max_text_chars)",
+            results.get(7).getException().getMessage()
+        );
+        for (int i : new int[] { 1, 2, 3, 4, 6, 7 }) {
             assertNotNull("failed documents keep their document for on_failure", results.get(i).getIngestDocument());
         }
     }
