@@ -287,8 +287,7 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
         float boost = DEFAULT_BOOST;
         String queryName = null;
         String current = null;
-        for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT;
-            t = BinaryKnnQueryBuilder.nextToken(parser, NAME, t == XContentParser.Token.FIELD_NAME ? current : null)) {
+        for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = BinaryKnnQueryBuilder.nextToken(parser, NAME)) {
             if (t == XContentParser.Token.FIELD_NAME) {
                 current = parser.currentName();
                 continue;

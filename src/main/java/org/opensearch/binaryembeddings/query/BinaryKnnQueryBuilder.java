@@ -307,8 +307,8 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         QueryBuilder filter = null;
         Float minScore = null;
         String current = null;
-        XContentParser.Token token = null;
-        while ((token = nextToken(parser, where, token == XContentParser.Token.FIELD_NAME ? current : null)) != XContentParser.Token.END_OBJECT) {
+        XContentParser.Token token;
+        while ((token = nextToken(parser, where)) != XContentParser.Token.END_OBJECT) {
             if (token == XContentParser.Token.FIELD_NAME) {
                 current = parser.currentName();
                 continue;
@@ -388,17 +388,19 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
     }
 
     /**
-     * The next token; a JSON syntax error while reading the value of parameter {@code valueOf} (a bare NaN or Infinity,
-     * which JSON does not allow) names that parameter, where the parser's own message only gives line and column.
+     * The next token; a JSON syntax error (a bare NaN or Infinity, which JSON does not allow) names the member it is in,
+     * where the parser's own message only gives line and column. The JSON parser reads a member's value together with
+     * its name, so the error comes from the call that would return the name, and the name is already known.
      */
-    static XContentParser.Token nextToken(XContentParser parser, String where, String valueOf) throws IOException {
+    static XContentParser.Token nextToken(XContentParser parser, String where) throws IOException {
         try {
             return parser.nextToken();
         } catch (IOException e) {
-            if (valueOf == null) {
+            String member = parser.currentName();
+            if (member == null) {
                 throw e;
             }
-            throw new ParsingException(parser.getTokenLocation(), "[" + where + "] bad value for [" + valueOf + "]: " + e.getMessage(), e);
+            throw new ParsingException(parser.getTokenLocation(), "[" + where + "] bad value for [" + member + "]: " + e.getMessage(), e);
         }
     }
 
