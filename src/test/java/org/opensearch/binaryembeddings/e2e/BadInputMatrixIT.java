@@ -39,7 +39,6 @@ public class BadInputMatrixIT extends RealNodeTestCase {
     private static final String PIPELINE = "matrix-embed";
     private static final String GOOD = "[1,1,1,1,-1,-1,-1,-1]";
     private static final String KEYWORD = "'keyword':{'match':{'text':'apple'}}";
-    private static final String MAX_TEXT_CHARS = "plugins.binary_embeddings.max_text_chars";
     private static final int ONE_MB = 1 << 20;
     private static final String JAPANESE = "東京の天気は晴れです";
     private static final String CHINESE = "今天天气很好，我们去公园散步";
@@ -78,19 +77,19 @@ public class BadInputMatrixIT extends RealNodeTestCase {
     public void testBadInputMatrix() throws Exception {
         try {
             setUpData();
-            Integer cap = maxTextChars();
             mappingCases();
             documentCases();
-            bulkCases(cap);
-            ingestCases(cap);
-            knnCases(cap);
-            hybridCases(cap);
-            restCases(cap);
+            bulkCases();
+            ingestCases();
+            knnCases();
+            hybridCases();
+            restCases();
+            settingsCases();
             List<Row> rows = new ArrayList<>();
             for (Case c : cases) {
                 rows.add(run(c));
             }
-            System.out.println(table(rows, cap));
+            System.out.println(table(rows));
             assertNodeStillHealthy();
             List<String> failed = rows.stream().filter(r -> r.failure() != null).map(r -> r.c().name() + ": " + r.failure()).toList();
             assertTrue(failed.size() + " of " + rows.size() + " cases failed:\n" + String.join("\n", failed), failed.isEmpty());
@@ -160,7 +159,7 @@ public class BadInputMatrixIT extends RealNodeTestCase {
         doc("doc/bits-empty-string", "{'bits':''}", "[bits]");
     }
 
-    private void bulkCases(Integer cap) {
+    private void bulkCases() {
         bulk("bulk/vec-mixed", VEC, List.of(
             Item.good("bv-good-1", "{'vec':" + GOOD + "}"),
             Item.bad("bv-short", "{'vec':[1,2,3]}", "[vec]"),
@@ -179,20 +178,18 @@ public class BadInputMatrixIT extends RealNodeTestCase {
             Item.bad("bt-missing", "{'title':'no text'}", "field [text]"),
             Item.bad("bt-object", "{'text':{'a':'b'}}", "field [text]")
         ), "'query_text':'apple'");
-        // PENDING(main: plugins.binary_embeddings.max_text_chars): with the cap the 1 MB item fails alone, naming the
-        // field; without it the tokenizer truncates it and it is indexed like the others
-        boolean capped = capped(cap);
-        bulk("bulk/pipeline-1MB-text" + (capped ? "" : " [no cap: truncated]"), TEXT, List.of(
+        // longer than plugins.binary_embeddings.max_text_chars: fails alone, naming the field
+        bulk("bulk/pipeline-1MB-text", TEXT, List.of(
             Item.good("bl-good", "{'text':'a short passage about apples'}"),
-            capped ? Item.bad("bl-1mb", "{'text':" + MsMarco.jsonString(megabyte("bulk")) + "}", "[text]")
-                : Item.good("bl-1mb", "{'text':" + MsMarco.jsonString(megabyte("bulk")) + "}")
+            Item.bad("bl-1mb", "{'text':" + MsMarco.jsonString(megabyte("bulk")) + "}", "field [text]"),
+            Item.good("bl-good-2", "{'text':'pears and plums'}")
         ), "'query_text':'apple'");
         bad("bulk/action-unknown-param", "POST", "/" + VEC + "/_bulk",
             json("{'index':{'_id':'x','colour':1}}\n{'vec':" + GOOD + "}\n"), "[colour]");
         bad("bulk/action-line-array", "POST", "/" + VEC + "/_bulk", json("[1,2]\n{'vec':" + GOOD + "}\n"), "action/metadata line [1]");
     }
 
-    private void ingestCases(Integer cap) {
+    private void ingestCases() {
         pipeline("ingest/model-unknown", "{'model':'nope','field_map':{'text':'e'}}", "[model]", "unknown model [nope]");
         pipeline("ingest/model-../../etc/passwd", "{'model':'../../etc/passwd','field_map':{'text':'e'}}", "[model]", "[../../etc/passwd]");
         pipeline("ingest/model-/etc/passwd", "{'model':'/etc/passwd','field_map':{'text':'e'}}", "[model]", "[/etc/passwd]");
@@ -221,13 +218,11 @@ public class BadInputMatrixIT extends RealNodeTestCase {
         bad("ingest/doc-unknown-pipeline", "PUT", "/" + VEC + "/_doc/it-nopipe?pipeline=matrix-nope", json("{'text':'x'}"), "[matrix-nope]");
         ok("ingest/doc-japanese", 201, UNIT_VECTOR, "PUT", "/" + TEXT + "/_doc/it-ja", json("{'text':'" + JAPANESE + "'}"), r -> storedEmbedding("it-ja"));
         ok("ingest/doc-emoji-only", 201, UNIT_VECTOR, "PUT", "/" + TEXT + "/_doc/it-emoji", json("{'text':'" + EMOJI + "'}"), r -> storedEmbedding("it-emoji"));
-        // PENDING(main: plugins.binary_embeddings.max_text_chars)
-        String big = json("{'text':" + MsMarco.jsonString(megabyte("doc")) + "}");
-        if (capped(cap)) {
-            bad("ingest/doc-1MB-text", "PUT", "/" + TEXT + "/_doc/it-1mb", big, "[text]");
-        } else {
-            ok("ingest/doc-1MB-text [no cap: truncated]", 201, UNIT_VECTOR, "PUT", "/" + TEXT + "/_doc/it-1mb", big, r -> storedEmbedding("it-1mb"));
-        }
+        // texts longer than plugins.binary_embeddings.max_text_chars
+        bad("ingest/doc-1MB-text", "PUT", "/" + TEXT + "/_doc/it-1mb", json("{'text':" + MsMarco.jsonString(megabyte("doc")) + "}"),
+            "field [text]");
+        bad("ingest/doc-1MB-text-in-array", "PUT", "/" + TEXT + "/_doc/it-1mb-array",
+            json("{'text':['fine'," + MsMarco.jsonString(megabyte("array")) + "]}"), "field [text[1]]");
         // the same checks in _simulate: a bad document fails alone, naming the field; unicode field names and text embed
         ok("ingest/simulate-bad-and-good", 200, "doc 1 names field [text], doc 2 " + UNIT_VECTOR, "POST", "/_ingest/pipeline/" + PIPELINE + "/_simulate",
             json("{'docs':[{'_source':{'text':5}},{'_source':{'text':'" + CHINESE + "'}}]}"), r -> {
@@ -243,7 +238,7 @@ public class BadInputMatrixIT extends RealNodeTestCase {
             });
     }
 
-    private void knnCases(Integer cap) {
+    private void knnCases() {
         knn("knn/k-0", "'k':0", "[k]");
         knn("knn/k-10000000", "'k':10000000", "[k]");
         knn("knn/k-string", "'k':'ten'", "[k]");
@@ -292,16 +287,11 @@ public class BadInputMatrixIT extends RealNodeTestCase {
             "unknown model [../../etc/passwd]");
         searchOk("knn/query_text-japanese", TEXT, "{'binary_knn':{'field':'embedding','query_text':'" + JAPANESE + "'}}", true);
         searchOk("knn/query_text-emoji-only", TEXT, "{'binary_knn':{'field':'embedding','query_text':'" + EMOJI + "'}}", true);
-        // PENDING(main: plugins.binary_embeddings.max_text_chars)
-        String big = "{'binary_knn':{'field':'embedding','query_text':" + MsMarco.jsonString(megabyte("knn")) + "}}";
-        if (capped(cap)) {
-            search("knn/query_text-1MB", TEXT, big, "[query_text]");
-        } else {
-            searchOk("knn/query_text-1MB [no cap: truncated]", TEXT, big, true);
-        }
+        search("knn/query_text-1MB", TEXT, "{'binary_knn':{'field':'embedding','query_text':" + MsMarco.jsonString(megabyte("knn")) + "}}",
+            "[query_text]");
     }
 
-    private void hybridCases(Integer cap) {
+    private void hybridCases() {
         String v = "'vector':{'field':'vec','vector':" + GOOD + "}";
         hybrid("hybrid/window-0", KEYWORD + "," + v + ",'window':0", "[window]");
         hybrid("hybrid/window-10000000", KEYWORD + "," + v + ",'window':10000000", "[window]");
@@ -334,16 +324,12 @@ public class BadInputMatrixIT extends RealNodeTestCase {
             "{'binary_hybrid':{" + KEYWORD + ",'vector':{'field':'embedding','query_text':'apple','model':'nope'}}}", "unknown model [nope]");
         searchOk("hybrid/chinese", TEXT, "{'binary_hybrid':{'keyword':{'match':{'text':'" + CHINESE + "'}},"
             + "'vector':{'field':'embedding','query_text':'" + CHINESE + "'}}}", false);
-        // PENDING(main: plugins.binary_embeddings.max_text_chars)
-        String big = "{'binary_hybrid':{" + KEYWORD + ",'vector':{'field':'embedding','query_text':" + MsMarco.jsonString(megabyte("hybrid")) + "}}}";
-        if (capped(cap)) {
-            search("hybrid/query_text-1MB", TEXT, big, "[query_text]");
-        } else {
-            searchOk("hybrid/query_text-1MB [no cap: truncated]", TEXT, big, false);
-        }
+        search("hybrid/vector.query_text-1MB", TEXT,
+            "{'binary_hybrid':{" + KEYWORD + ",'vector':{'field':'embedding','query_text':" + MsMarco.jsonString(megabyte("hybrid")) + "}}}",
+            "[query_text]");
     }
 
-    private void restCases(Integer cap) {
+    private void restCases() {
         ok("rest/models", 200, "both models loaded", "GET", MODELS, null, r -> {
             assertEquals(MODEL, r.get("default_model"));
             for (Map<String, Object> m : maps(r.get("models"))) {
@@ -397,14 +383,17 @@ public class BadInputMatrixIT extends RealNodeTestCase {
                     }
                 }
             });
-        // PENDING(main: plugins.binary_embeddings.max_text_chars)
-        String big = "{'texts':[" + MsMarco.jsonString(megabyte("embed")) + "]}";
-        if (capped(cap)) {
-            embed("rest/embed-1MB-text", big, "[texts]");
-        } else {
-            ok("rest/embed-1MB-text [no cap: truncated]", 200, UNIT_VECTOR, "POST", EMBED, json(big),
-                r -> assertUnitVector("1 MB text", list(r.get("embeddings")).get(0)));
-        }
+        embed("rest/embed-1MB-text", "{'texts':['fine'," + MsMarco.jsonString(megabyte("embed")) + "]}", "[texts][1]");
+    }
+
+    /** The query caps are dynamic cluster settings: bad values are refused, naming the setting (none is changed). */
+    private void settingsCases() {
+        setting("settings/max_k-0", "'plugins.binary_embeddings.query.max_k':0", "[plugins.binary_embeddings.query.max_k]");
+        setting("settings/max_window-string", "'plugins.binary_embeddings.query.max_window':'big'", "[plugins.binary_embeddings.query.max_window]");
+        setting("settings/max_oversample-1e20", "'plugins.binary_embeddings.query.max_oversample':1e20",
+            "[plugins.binary_embeddings.query.max_oversample]");
+        setting("settings/unknown-query-setting", "'plugins.binary_embeddings.query.colour':1", "[plugins.binary_embeddings.query.colour]");
+        setting("settings/max_text_chars-not-dynamic", "'plugins.binary_embeddings.max_text_chars':10", "[plugins.binary_embeddings.max_text_chars]");
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -459,6 +448,10 @@ public class BadInputMatrixIT extends RealNodeTestCase {
                 assertTrue("score " + score, Double.isFinite(score) && score > 0 && (unitScores == false || score <= 1.0));
             }
         });
+    }
+
+    private void setting(String name, String persistent, String... names) {
+        bad(name, "PUT", "/_cluster/settings", json("{'persistent':{" + persistent + "}}"), names);
     }
 
     private void embed(String name, String body, String... names) {
@@ -599,11 +592,10 @@ public class BadInputMatrixIT extends RealNodeTestCase {
         return oneLine(all.isEmpty() ? "-" : all);
     }
 
-    private static String table(List<Row> rows, Integer cap) {
+    private static String table(List<Row> rows) {
         StringBuilder sb = new StringBuilder();
         long failed = rows.stream().filter(r -> r.failure() != null).count();
-        sb.append(String.format(Locale.ROOT, "%nBad input matrix: %d cases, %d failed (%s = %s)%n", rows.size(), failed, MAX_TEXT_CHARS,
-            cap == null ? "not a setting on this node" : cap));
+        sb.append(String.format(Locale.ROOT, "%nBad input matrix: %d cases, %d failed%n", rows.size(), failed));
         String format = "%-3s | %-40s | %-72s | %-44s | %-18s | %s%n";
         sb.append(String.format(Locale.ROOT, format, "#", "case", "request", "expected", "got", "message excerpt"));
         sb.append("-".repeat(220)).append('\n');
@@ -684,34 +676,11 @@ public class BadInputMatrixIT extends RealNodeTestCase {
         } catch (ResponseException e) {
             // nothing to delete
         }
+        // in case a settings case was accepted after all
+        call("PUT", "/_cluster/settings", json("{'persistent':{'plugins.binary_embeddings.query.*':null}}"));
     }
 
-    /**
-     * The node's {@code plugins.binary_embeddings.max_text_chars}, or null while the node has no such setting
-     * (main adds it: until then a 1 MB text is truncated by the tokenizer, not rejected).
-     */
-    private static Integer maxTextChars() throws IOException {
-        for (Object node : map(call("GET", "/_nodes/settings?flat_settings=true", null).get("nodes")).values()) {
-            Object v = map(map(node).get("settings")).get(MAX_TEXT_CHARS);
-            if (v != null) {
-                return Integer.parseInt(v.toString());
-            }
-        }
-        Map<String, Object> cluster = call("GET", "/_cluster/settings?include_defaults=true&flat_settings=true", null);
-        for (String section : List.of("persistent", "transient", "defaults")) {
-            Object v = cluster.get(section) == null ? null : map(cluster.get(section)).get(MAX_TEXT_CHARS);
-            if (v != null) {
-                return Integer.parseInt(v.toString());
-            }
-        }
-        return null;
-    }
-
-    private static boolean capped(Integer cap) {
-        return cap != null && ONE_MB > cap;
-    }
-
-    /** 1 MiB of English words (tokenizes at a realistic speed), distinct per {@code seed} so no query cache answers it. */
+    /** 1 MiB of English words, distinct per {@code seed} so that no query cache could answer it. */
     private static String megabyte(String seed) {
         String sentence = seed + " the quick brown fox jumps over the lazy dog ";
         return sentence.repeat(ONE_MB / sentence.length() + 1).substring(0, ONE_MB);
