@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
  * The CI-length run of {@link LoadDriver} (bin/load runs it for 10 minutes): 45 s of bulk indexing through the
  * pipeline and concurrent binary_knn / binary_hybrid queries against a 2-node cluster, an index of 2 shards and 1
  * replica. No request may fail, no acknowledged document may be missing, and no node's RSS may grow by half (a
- * generous bound against a leak, not a performance check; the heaps are pre-touched, so RSS growth is native memory
- * and mapped index files). The driver runs in a JVM of its own, as bin/load runs it, outside the test sandbox that
+ * generous bound against a leak, not a performance check; OpenSearch pre-touches the heap at start, so RSS growth is
+ * native memory and mapped index files). The driver runs in a JVM of its own, as bin/load runs it, outside the test sandbox that
  * forbids reading /proc.
  */
 public class LoadSmokeIT extends LocalNodesTestCase {
@@ -28,8 +28,8 @@ public class LoadSmokeIT extends LocalNodesTestCase {
     @SuppressWarnings("unchecked")
     public void testMixedLoadHasNoErrorsAndNoRunawayMemory() throws Exception {
         LocalNodes nodes = localNodes("load-smoke");
-        LocalNodes.Node n0 = nodes.launch(0, LocalNodes.clusterOf(2, null), "-XX:+AlwaysPreTouch");
-        LocalNodes.Node n1 = nodes.launch(1, LocalNodes.clusterOf(2, null), "-XX:+AlwaysPreTouch");
+        LocalNodes.Node n0 = nodes.launch(0, LocalNodes.clusterOf(2, null));
+        LocalNodes.Node n1 = nodes.launch(1, LocalNodes.clusterOf(2, null));
         n0.awaitStarted();
         n1.awaitStarted();
         n0.awaitHealth("green", 2, null);
