@@ -1,15 +1,14 @@
 package org.opensearch.binaryembeddings.e2e;
 
 import org.opensearch.binaryembeddings.testdata.MsMarco;
+import org.opensearch.binaryembeddings.testdata.Rankings;
 import org.opensearch.test.OpenSearchTestCase;
 import org.junit.After;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Base of the tests that run their own node processes ({@link LocalNodes}): the processes are SIGKILLed after each
@@ -61,7 +60,7 @@ public abstract class LocalNodesTestCase extends OpenSearchTestCase {
     }
 
     /** One hit as JSON gives it: the score is the float the node computed, printed exactly. */
-    public record Hit(String id, double score) {}
+    public record Hit(String id, double score) implements Rankings.Scored {}
 
     @SuppressWarnings("unchecked")
     protected static List<Hit> hits(Map<String, Object> response) {
@@ -72,43 +71,14 @@ public abstract class LocalNodesTestCase extends OpenSearchTestCase {
         return out;
     }
 
-    /**
-     * How far two computations of the same score may differ: the rescoring similarity is a SIMD float sum (Lucene's
-     * Panama vector code) whose last bits change once the JIT compiles it (the same query on the same node gives a score
-     * one ulp apart before and after warm-up), and binary_hybrid scores inherit that. About 8 ulps of a float.
-     */
+    /** See {@link Rankings#scoreTolerance}. */
     protected static double scoreTolerance(double score) {
-        return 1e-6 * Math.max(1, Math.abs(score));
+        return Rankings.scoreTolerance(score);
     }
 
-    /**
-     * Same scores rank by rank (to {@link #scoreTolerance}) and the same ids: documents with equal or near-equal scores
-     * (duplicate passages, rounding) may come in another order, and the page may cut such a tie at its last rank
-     * differently, so ids are compared as sets per run of near-equal scores, the last run by size only.
-     */
+    /** See {@link Rankings#assertSameRanking}. */
     protected static void assertSameRanking(String what, List<Hit> expected, List<Hit> actual) {
-        String both = "\nexpected " + expected + "\nactual   " + actual;
-        assertEquals(what + ": number of hits" + both, expected.size(), actual.size());
-        for (int i = 0; i < expected.size(); i++) {
-            double e = expected.get(i).score();
-            assertEquals(what + ": score at rank " + (i + 1) + both, e, actual.get(i).score(), scoreTolerance(e));
-        }
-        int i = 0;
-        while (i < expected.size()) {
-            int j = i + 1;
-            while (j < expected.size() && expected.get(j - 1).score() - expected.get(j).score() <= 2 * scoreTolerance(expected.get(j).score())) {
-                j++;
-            }
-            if (j < expected.size()) {
-                Set<String> e = new HashSet<>(), a = new HashSet<>();
-                for (int r = i; r < j; r++) {
-                    e.add(expected.get(r).id());
-                    a.add(actual.get(r).id());
-                }
-                assertEquals(what + ": ids at ranks " + (i + 1) + ".." + j + both, e, a);
-            }
-            i = j;
-        }
+        Rankings.assertSameRanking(what, expected, actual);
     }
 
     /** Ids of the hits. */
