@@ -66,6 +66,14 @@ import java.io.IOException;
  * the bit similarity (EUCLIDEAN = Hamming, DOT_PRODUCT = Jaccard; see {@link BitSimilarity#graphTag}). Their layout is
  * documented in Lucene's {@link Lucene99FlatVectorsFormat} and {@link Lucene99HnswVectorsFormat}.
  *
+ * <p>Integrity: the meta files' checksums are verified as they are read, and the data files' (.brv, .vec, .vex) in full
+ * whenever a segment is opened, so a corrupted segment fails to open with a
+ * {@code CorruptIndexException} ("checksum failed") instead of rescoring with wrong values or walking a wrong graph.
+ * Lucene's own vector readers check data files only at merges and CheckIndex. The cost is one sequential read of the
+ * segment's vector files per open (merges and CheckIndex still verify them too): 100,000 float32 vectors of 384 dims
+ * (166 MB in the three files) take about 40 ms from the page cache on one core of the 2-core benchmark machine; from
+ * disk, one sequential read of that size. A refresh opens only the new segments.
+ *
  * <h3>.brm (meta)</h3>
  * Header {@value #META_CODEC_NAME}; then for each field:
  * <table>
@@ -115,6 +123,12 @@ public final class BinaryHnswVectorsFormat extends KnnVectorsFormat {
     static final String RESCORE_CODEC_NAME = "BinaryEmbeddingsHnswRescore";
     static final String META_EXTENSION = "brm";
     static final String RESCORE_EXTENSION = "brv";
+    /**
+     * The data files whose checksums are verified when a segment is opened: the rescoring values and Lucene's packed
+     * bits and graph (Lucene99FlatVectorsFormat's and Lucene99HnswVectorsFormat's names, package-private there). The
+     * meta files are verified anyway as they are read.
+     */
+    static final String[] DATA_EXTENSIONS = { RESCORE_EXTENSION, "vec", "vex" };
     static final int VERSION_START = 0;
     static final int VERSION_CURRENT = VERSION_START;
     static final int DIRECT_MONOTONIC_BLOCK_SHIFT = 16;

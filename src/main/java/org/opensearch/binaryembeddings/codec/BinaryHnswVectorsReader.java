@@ -1,5 +1,6 @@
 package org.opensearch.binaryembeddings.codec;
 
+import org.apache.lucene.codecs.CodecUtil;
 import org.apache.lucene.codecs.KnnVectorsReader;
 import org.apache.lucene.codecs.hnsw.FlatVectorsFormat;
 import org.apache.lucene.codecs.hnsw.FlatVectorsReader;
@@ -8,10 +9,13 @@ import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsReader;
 import org.apache.lucene.index.ByteVectorValues;
 import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.IndexFileNames;
 import org.apache.lucene.index.SegmentReadState;
 import org.apache.lucene.index.VectorEncoding;
 import org.apache.lucene.search.AcceptDocs;
 import org.apache.lucene.search.KnnCollector;
+import org.apache.lucene.store.ChecksumIndexInput;
+import org.apache.lucene.store.Directory;
 import org.apache.lucene.util.IOUtils;
 import org.apache.lucene.util.hnsw.HnswGraph;
 import org.apache.lucene.util.hnsw.RandomVectorScorer;
@@ -29,6 +33,11 @@ import java.util.Map;
  *       {@code scorer} scores by bit similarity like the graph, their {@code rescorer} with the values;</li>
  *   <li>both {@code search} methods search the graph with the bit similarity; a float query is binarized first.</li>
  * </ul>
+ *
+ * <p>Opening verifies the checksum of every file of the format, not only of the meta files as Lucene's readers do:
+ * Lucene checks the data files' footers only at merges and CheckIndex, so a flipped bit in the rescoring values, the
+ * packed bits or the graph would otherwise give wrong scores or neighbours without any error. A segment whose files do
+ * not match their checksums fails to open with a {@link org.apache.lucene.index.CorruptIndexException}.
  */
 final class BinaryHnswVectorsReader extends KnnVectorsReader implements HnswGraphProvider {
 
@@ -52,15 +61,35 @@ final class BinaryHnswVectorsReader extends KnnVectorsReader implements HnswGrap
             );
             bits = bitsFormat.fieldsReader(graphState);
             graph = new Lucene99HnswVectorsReader(graphState, bits);
+            for (String extension : BinaryHnswVectorsFormat.DATA_EXTENSIONS) {
+                verifyChecksum(state.directory, IndexFileNames.segmentFileName(state.segmentInfo.name, state.segmentSuffix, extension));
+            }
             success = true;
         } finally {
             if (success == false) {
-                IOUtils.closeWhileHandlingException(rescore, bits);
+                // the graph reader owns the bits reader once it exists
+                if (graph != null) {
+                    IOUtils.closeWhileHandlingException(graph, rescore);
+                } else {
+                    IOUtils.closeWhileHandlingException(rescore, bits);
+                }
             }
         }
         this.rescoreReader = rescore;
         this.bitsReader = bits;
         this.graphReader = graph;
+    }
+
+    /**
+     * Reads the whole file once, sequentially (a read-once input, not the random-access ones searches use), and
+     * compares its checksum with the footer's.
+     */
+    private static void verifyChecksum(Directory directory, String name) throws IOException {
+        try (ChecksumIndexInput in = directory.openChecksumInput(name)) {
+            // a checksum input seeks forward by reading: every byte before the footer goes into the checksum
+            in.seek(in.length() - CodecUtil.footerLength());
+            CodecUtil.checkFooter(in);
+        }
     }
 
     private BinaryHnswVectorsReader(BinaryHnswVectorsReader reader, Lucene99HnswVectorsReader graphMergeInstance) {

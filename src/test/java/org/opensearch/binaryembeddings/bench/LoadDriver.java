@@ -2,294 +2,441 @@ package org.opensearch.binaryembeddings.bench;
 
 import org.opensearch.binaryembeddings.testdata.MsMarco;
 import org.opensearch.common.xcontent.XContentHelper;
-import org.opensearch.core.common.bytes.BytesArray;
-import org.opensearch.core.xcontent.MediaTypeRegistry;
+import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.xcontent.XContentBuilder;
 
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Bounded mixed load against a running cluster on loopback: one thread bulk-indexes msmarco passages through a
- * {@code local_embedding} pipeline (looping over the corpus, so later passes are updates), two threads send
- * {@code binary_knn} (query_text) and {@code binary_hybrid} queries, every request to the next node in turn. Every
- * tenth of the run it samples each node's heap (after the node's own accounting, {@code _nodes/stats/jvm}) and the
- * process RSS ({@code /proc/<pid>/status}, the pid from {@code _nodes/process}). Writes a markdown report.
- * <p>
- * Errors are any non-2xx answer or bulk item failure; 429 rejections (the bounded inference queue saying no) are
- * counted apart, and with this load's sizes there should be none.
- * <p>
- * Usage: {@code LoadDriver <node-url,node-url,...> <seconds> <report.md>}.
+ * Bounded mixed load against a running cluster on loopback (not a test; bin/load and the LoadSmokeIT test run it in a
+ * JVM of its own): bulk indexing of msmarco passages (looping, new ids each pass) through a local_embedding pipeline
+ * into an index of 2 shards and 1 replica, while query clients alternate binary_knn and binary_hybrid with msmarco
+ * query texts, every request to the next node in turn.
+ *
+ * <p>Reports per request kind the count, errors (any failure, including a search answered with failed shards or a
+ * bulk item that failed) and 429 rejections separately (the driver backs off and retries rejected bulk items), p50 and
+ * p99 latency; each node's heap used (_nodes/stats) and RSS (/proc/&lt;pid&gt;/status) at the start, every 10% of the
+ * run and at the end, with a trend (the largest of the last 3 samples against the largest of the first 3, which no
+ * single GC cycle decides); and whether every acknowledged document is in the index at the end. Writes
+ * load-results.md and load-results.json to the output folder and prints the markdown.
+ *
+ * <pre>
+ * LoadDriver --urls=http://127.0.0.1:9290,http://127.0.0.1:9291 [--seconds=600] [--out=target/load]
+ *            [--bulk-size=20] [--bulk-clients=1] [--query-clients=2] [--index=load]
+ * </pre>
  */
 public final class LoadDriver {
 
-    private static final String INDEX = "load";
-    private static final int BULK_DOCS = 20;
+    private static final String[] KINDS = { "bulk", "binary_knn", "binary_hybrid" };
+    private static final String MODEL = "bge-small-en-v1.5-q";
 
-    private final List<String> nodes;
+    private final List<String> urls;
+    private final int seconds;
+    private final Path out;
+    private final int bulkSize;
+    private final int bulkClients;
+    private final int queryClients;
+    private final String index;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    private final Map<String, ConcurrentLinkedQueue<Long>> latencies = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> rejections = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<String> errorSamples = new ConcurrentLinkedQueue<>();
-    private final AtomicLong next = new AtomicLong();
+    private final MsMarco data = MsMarco.load();
+    private final AtomicLong nextRequest = new AtomicLong();
+    private final AtomicLong nextDoc = new AtomicLong();
+    private final Map<String, Stats> stats = new LinkedHashMap<>();
+    private final LongAdder acknowledged = new LongAdder();
+    private final List<String> errorSamples = Collections.synchronizedList(new ArrayList<>());
+    private final List<Sample> samples = new ArrayList<>();
     private volatile boolean stop;
 
-    /** One sample of every node: heap used and RSS in MB. */
-    public record Sample(double atSecond, double[] heapMb, double[] rssMb) {}
+    /** Outcomes and latencies of one request kind. */
+    private static final class Stats {
+        final LongAdder requests = new LongAdder();
+        final LongAdder errors = new LongAdder();
+        final LongAdder rejections = new LongAdder();
+        final List<Long> micros = Collections.synchronizedList(new ArrayList<>());
 
-    /** What a run measured. */
-    public record Result(Map<String, long[]> latenciesNanos, Map<String, Long> errors, Map<String, Long> rejections, List<Sample> samples, List<String> errorSamples, String markdown) {
-
-        public long totalErrors() {
-            return errors.values().stream().mapToLong(Long::longValue).sum();
-        }
-
-        /** RSS: max of the last three samples over max of the first three, per node (1.0 = flat). */
-        public double[] rssGrowth() {
-            return growth(Sample::rssMb, true);
-        }
-
-        /** Heap: min of the last three samples over min of the first three (the troughs, i.e. what survives GC). */
-        public double[] heapGrowth() {
-            return growth(Sample::heapMb, false);
-        }
-
-        private double[] growth(Function<Sample, double[]> f, boolean peaks) {
-            int n = f.apply(samples.get(0)).length;
-            double[] g = new double[n];
-            for (int node = 0; node < n; node++) {
-                double first = peaks ? 0 : Double.MAX_VALUE, last = first;
-                for (int i = 0; i < Math.min(3, samples.size()); i++) {
-                    double a = f.apply(samples.get(i))[node], b = f.apply(samples.get(samples.size() - 1 - i))[node];
-                    first = peaks ? Math.max(first, a) : Math.min(first, a);
-                    last = peaks ? Math.max(last, b) : Math.min(last, b);
-                }
-                g[node] = last / first;
+        long percentileMicros(double p) {
+            long[] sorted;
+            synchronized (micros) {
+                sorted = micros.stream().mapToLong(Long::longValue).sorted().toArray();
             }
-            return g;
+            if (sorted.length == 0) {
+                return 0;
+            }
+            return sorted[(int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
         }
     }
 
-    public LoadDriver(List<String> nodes) {
-        this.nodes = List.copyOf(nodes);
-    }
+    /** One memory sample of every node: seconds since the start, heap used and RSS in bytes by node name. */
+    private record Sample(double seconds, Map<String, Long> heap, Map<String, Long> rss, Map<String, Long> rssAnon) {}
 
-    public static void main(String[] args) throws Exception {
-        List<String> nodes = Arrays.asList(args[0].split(","));
-        int seconds = Integer.parseInt(args[1]);
-        Path out = Path.of(args[2]);
-        Result r = new LoadDriver(nodes).run(seconds);
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        Files.writeString(out, r.markdown());
-        System.out.println(r.markdown());
-    }
-
-    private String node() {
-        return nodes.get((int) (next.getAndIncrement() % nodes.size()));
-    }
-
-    private HttpResponse<String> send(String base, String method, String path, String body) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(5)).header("Content-Type", "application/json");
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private Map<String, Object> admin(String method, String path, String body) throws IOException, InterruptedException {
-        HttpResponse<String> r = send(nodes.get(0), method, path, body);
-        if (r.statusCode() >= 300) {
-            throw new IllegalStateException(method + " " + path + " → " + r.statusCode() + ": " + r.body());
+    private LoadDriver(Map<String, String> args) {
+        this.urls = List.of(args.getOrDefault("urls", "http://127.0.0.1:9290,http://127.0.0.1:9291").split(","));
+        this.seconds = Integer.parseInt(args.getOrDefault("seconds", "600"));
+        this.out = Path.of(args.getOrDefault("out", "target/load"));
+        this.bulkSize = Integer.parseInt(args.getOrDefault("bulk-size", "20"));
+        this.bulkClients = Integer.parseInt(args.getOrDefault("bulk-clients", "1"));
+        this.queryClients = Integer.parseInt(args.getOrDefault("query-clients", "2"));
+        this.index = args.getOrDefault("index", "load");
+        for (String k : KINDS) {
+            stats.put(k, new Stats());
         }
-        return XContentHelper.convertToMap(new BytesArray(r.body()), false, MediaTypeRegistry.JSON).v2();
     }
 
-    /** Times one request of a kind and files it as success, rejection or error. */
-    private void timed(String kind, String method, String path, String body) {
+    public static void main(String[] argv) throws Exception {
+        Map<String, String> args = new LinkedHashMap<>();
+        for (String a : argv) {
+            if (a.startsWith("--") == false || a.indexOf('=') < 0) {
+                throw new IllegalArgumentException("expected --name=value, got [" + a + "]");
+            }
+            args.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+        }
+        new LoadDriver(args).run();
+    }
+
+    private record Reply(int status, Map<String, Object> body) {}
+
+    private Reply call(String url, String method, String path, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofMinutes(5));
+        if (body == null) {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            b.method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).header("Content-Type", "application/json");
+        }
+        HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        Map<String, Object> parsed = r.body().length == 0 ? Map.of() : XContentHelper.convertToMap(JsonXContent.jsonXContent, new String(r.body(), StandardCharsets.UTF_8), false);
+        return new Reply(r.statusCode(), parsed);
+    }
+
+    private Map<String, Object> ok(String url, String method, String path, String body) throws IOException, InterruptedException {
+        Reply r = call(url, method, path, body);
+        if (r.status() / 100 != 2) {
+            throw new IllegalStateException(method + " " + path + " → " + r.status() + " " + r.body());
+        }
+        return r.body();
+    }
+
+    private static void log(String format, Object... args) {
+        System.out.println("[load " + Instant.now() + "] " + String.format(Locale.ROOT, format, args));
+    }
+
+    private String nextUrl() {
+        return urls.get((int) (nextRequest.getAndIncrement() % urls.size()));
+    }
+
+    private void error(String kind, String message) {
+        stats.get(kind).errors.increment();
+        if (errorSamples.size() < 20) {
+            errorSamples.add(kind + ": " + (message.length() > 500 ? message.substring(0, 500) + "…" : message));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void setUp() throws Exception {
+        String first = urls.get(0);
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        for (String url : urls) {
+            while (true) {
+                Reply r = call(url, "GET", "/_plugins/_binary_embeddings/models/" + MODEL, null);
+                Object status = r.status() == 200 ? ((List<Map<String, Object>>) r.body().get("models")).get(0).get("status") : r.status();
+                if ("loaded".equals(status)) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("model not loaded on " + url + ": " + status);
+                }
+                Thread.sleep(500);
+            }
+        }
+        ok(first, "PUT", "/_ingest/pipeline/load-embed", "{\"processors\":[{\"local_embedding\":{\"field_map\":{\"text\":\"embedding\"}}}]}");
+        call(first, "DELETE", "/" + index, null);
+        ok(first, "PUT", "/" + index, "{\"settings\":{\"index.binary_embeddings\":true,\"number_of_shards\":2,\"number_of_replicas\":1},"
+            + "\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\",\"analyzer\":\"english\"},"
+            + "\"embedding\":{\"type\":\"binary_embedding\",\"dims\":384,\"model\":\"" + MODEL + "\"}}}}");
+        ok(first, "GET", "/_cluster/health/" + index + "?wait_for_status=green&timeout=120s", null);
+        // a first bulk so the queries have something to find from the start; its documents count as acknowledged
+        bulkOnce("seed", first);
+        ok(first, "POST", "/" + index + "/_refresh", null);
+    }
+
+    /** One bulk request of the next bulkSize passages; rejected items are retried after a backoff. */
+    @SuppressWarnings("unchecked")
+    private void bulkOnce(String kind, String url) throws InterruptedException {
+        long n = nextDoc.getAndAdd(bulkSize);
+        List<String> lines = new ArrayList<>();
+        for (long d = n; d < n + bulkSize; d++) {
+            MsMarco.Doc doc = data.docs.get((int) (d % data.docs.size()));
+            String id = "p" + (d / data.docs.size()) + "-" + doc.id();
+            lines.add("{\"index\":{\"_id\":" + MsMarco.jsonString(id) + "}}\n{\"text\":" + MsMarco.jsonString(doc.content()) + "}\n");
+        }
+        long backoff = 250;
+        while (lines.isEmpty() == false) {
+            Stats s = kind.equals("seed") ? new Stats() : stats.get(kind);
+            long t0 = System.nanoTime();
+            Reply r;
+            try {
+                r = call(url, "POST", "/" + index + "/_bulk?pipeline=load-embed", String.join("", lines));
+            } catch (IOException e) {
+                s.requests.increment();
+                error("bulk", e.toString());
+                return;
+            }
+            long micros = (System.nanoTime() - t0) / 1000;
+            s.requests.increment();
+            s.micros.add(micros);
+            if (r.status() == 429) {
+                s.rejections.increment();
+            } else if (r.status() != 200) {
+                error("bulk", r.status() + " " + r.body());
+                return;
+            } else {
+                List<String> retry = new ArrayList<>();
+                List<Map<String, Object>> items = (List<Map<String, Object>>) r.body().get("items");
+                for (int i = 0; i < items.size(); i++) {
+                    Map<String, Object> item = (Map<String, Object>) items.get(i).get("index");
+                    int status = ((Number) item.get("status")).intValue();
+                    if (status == 201 || status == 200) {
+                        acknowledged.increment();
+                    } else if (status == 429) {
+                        s.rejections.increment();
+                        retry.add(lines.get(i));
+                    } else {
+                        error("bulk", "item " + item);
+                    }
+                }
+                lines = retry;
+                if (lines.isEmpty()) {
+                    return;
+                }
+            }
+            if (stop && kind.equals("seed") == false) {
+                error("bulk", lines.size() + " rejected items not retried: the run ended");
+                return;
+            }
+            Thread.sleep(backoff);
+            backoff = Math.min(8000, backoff * 2);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void queryOnce(String kind, String text) throws InterruptedException {
+        String q = MsMarco.jsonString(text);
+        String query = kind.equals("binary_knn")
+            ? "{\"binary_knn\":{\"field\":\"embedding\",\"query_text\":" + q + ",\"k\":10}}"
+            : "{\"binary_hybrid\":{\"keyword\":{\"match\":{\"text\":" + q + "}},\"vector\":{\"field\":\"embedding\",\"query_text\":" + q + "}}}";
+        Stats s = stats.get(kind);
         long t0 = System.nanoTime();
         try {
-            HttpResponse<String> r = send(node(), method, path, body);
-            long took = System.nanoTime() - t0;
-            if (r.statusCode() == 429) {
-                rejections.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
-            } else if (r.statusCode() >= 300 || (kind.equals("bulk") && r.body().contains("\"errors\":true"))) {
-                error(kind, r.statusCode() + " " + r.body());
-            } else {
-                latencies.computeIfAbsent(kind, k -> new ConcurrentLinkedQueue<>()).add(took);
+            Reply r = call(nextUrl(), "POST", "/" + index + "/_search", "{\"size\":10,\"_source\":false,\"query\":" + query + "}");
+            s.micros.add((System.nanoTime() - t0) / 1000);
+            s.requests.increment();
+            if (r.status() == 429) {
+                s.rejections.increment();
+                Thread.sleep(1000);
+                return;
             }
-        } catch (Exception e) {
+            if (r.status() != 200) {
+                error(kind, r.status() + " " + r.body());
+                return;
+            }
+            Map<String, Object> shards = (Map<String, Object>) r.body().get("_shards");
+            if (shards == null || ((Number) shards.get("failed")).intValue() != 0 || r.body().get("hits") == null) {
+                error(kind, "partial or malformed answer: " + r.body());
+            }
+        } catch (IOException e) {
+            s.requests.increment();
             error(kind, e.toString());
         }
     }
 
-    private void error(String kind, String what) {
-        errors.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
-        if (errorSamples.size() < 5) {
-            errorSamples.add(kind + ": " + what.substring(0, Math.min(400, what.length())));
+    @SuppressWarnings("unchecked")
+    private Map<String, Long> pids() throws Exception {
+        Map<String, Long> pids = new LinkedHashMap<>();
+        Map<String, Object> r = ok(urls.get(0), "GET", "/_nodes/process", null);
+        for (Object n : ((Map<String, Object>) r.get("nodes")).values()) {
+            Map<String, Object> node = (Map<String, Object>) n;
+            pids.put((String) node.get("name"), ((Number) ((Map<String, Object>) node.get("process")).get("id")).longValue());
         }
+        return new java.util.TreeMap<>(pids);
     }
 
-    public Result run(int seconds) throws Exception {
-        MsMarco data = MsMarco.load();
-        admin("PUT", "/_ingest/pipeline/load-embed", "{\"processors\":[{\"local_embedding\":{\"field_map\":{\"text\":\"embedding\"}}}]}");
-        send(nodes.get(0), "DELETE", "/" + INDEX, null);
-        admin("PUT", "/" + INDEX, "{\"settings\":{\"index.binary_embeddings\":true,\"number_of_shards\":2,\"number_of_replicas\":1,"
-            + "\"default_pipeline\":\"load-embed\"},\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\"},"
-            + "\"embedding\":{\"type\":\"binary_embedding\",\"dims\":384,\"model\":\"bge-small-en-v1.5-q\"}}}}");
-        admin("GET", "/_cluster/health/" + INDEX + "?wait_for_status=green&timeout=120s", null);
-        admin("POST", "/" + INDEX + "/_bulk?refresh=true", data.bulkBody(0, 100, i -> ""));
-        long[] pids = pids();
-
-        List<Sample> samples = new ArrayList<>();
-        long start = System.nanoTime();
-        samples.add(sample(pids, 0));
-        List<Thread> threads = new ArrayList<>();
-        threads.add(Thread.ofPlatform().name("load-bulk").start(() -> {
-            int from = 100;
-            while (stop == false) {
-                if (from >= data.docs.size()) {
-                    from = 0;
-                }
-                timed("bulk", "POST", "/" + INDEX + "/_bulk", data.bulkBody(from, from + BULK_DOCS, i -> ""));
-                from += BULK_DOCS;
+    /** VmRSS or RssAnon of a process, in bytes, from /proc (the nodes run on this machine). */
+    private static long procStatus(long pid, String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"), StandardCharsets.UTF_8)) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.substring(field.length() + 1).trim().split("\\s+")[0]) * 1024;
             }
-        }));
-        for (String kind : List.of("binary_knn", "binary_hybrid")) {
-            threads.add(Thread.ofPlatform().name("load-" + kind).start(() -> {
-                int q = kind.equals("binary_knn") ? 0 : 25;
-                while (stop == false) {
-                    String text = MsMarco.jsonString(data.queries.get(q++ % data.queries.size()).text());
-                    String vector = "{\"field\":\"embedding\",\"query_text\":" + text + "}";
-                    String query = kind.equals("binary_knn")
-                        ? "{\"binary_knn\":" + vector + "}"
-                        : "{\"binary_hybrid\":{\"keyword\":{\"match\":{\"text\":" + text + "}},\"vector\":" + vector + "}}";
-                    timed(kind, "POST", "/" + INDEX + "/_search", "{\"size\":10,\"_source\":false,\"query\":" + query + "}");
-                }
-            }));
         }
-        for (int tenth = 1; tenth <= 10; tenth++) {
-            long due = start + (long) (seconds * 1e9 * tenth / 10);
-            Thread.sleep(Math.max(0, (due - System.nanoTime()) / 1_000_000));
-            samples.add(sample(pids, (System.nanoTime() - start) / 1e9));
+        throw new IOException(field + " not in /proc/" + pid + "/status");
+    }
+
+    @SuppressWarnings("unchecked")
+    private Sample sample(double at, Map<String, Long> pids) throws Exception {
+        Map<String, Long> heap = new java.util.TreeMap<>(), rss = new java.util.TreeMap<>(), anon = new java.util.TreeMap<>();
+        Map<String, Object> r = ok(urls.get(0), "GET", "/_nodes/stats/jvm", null);
+        for (Object n : ((Map<String, Object>) r.get("nodes")).values()) {
+            Map<String, Object> node = (Map<String, Object>) n;
+            Map<String, Object> mem = (Map<String, Object>) ((Map<String, Object>) node.get("jvm")).get("mem");
+            heap.put((String) node.get("name"), ((Number) mem.get("heap_used_in_bytes")).longValue());
+        }
+        for (Map.Entry<String, Long> e : pids.entrySet()) {
+            rss.put(e.getKey(), procStatus(e.getValue(), "VmRSS"));
+            anon.put(e.getKey(), procStatus(e.getValue(), "RssAnon"));
+        }
+        Sample s = new Sample(at, heap, rss, anon);
+        log("t=%.0fs heap MB %s, RSS MB %s", at, mb(heap), mb(rss));
+        return s;
+    }
+
+    private static Map<String, Long> mb(Map<String, Long> bytes) {
+        Map<String, Long> m = new LinkedHashMap<>();
+        bytes.forEach((k, v) -> m.put(k, v >> 20));
+        return m;
+    }
+
+    private void run() throws Exception {
+        log("urls %s, %d s, bulks of %d × %d clients, %d query clients, index %s", urls, seconds, bulkSize, bulkClients, queryClients, index);
+        setUp();
+        Map<String, Long> pids = pids();
+        long start = System.nanoTime();
+        samples.add(sample(0, pids));
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < bulkClients; c++) {
+            threads.add(new Thread(() -> {
+                try {
+                    while (stop == false) {
+                        bulkOnce("bulk", nextUrl());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "load-bulk-" + c));
+        }
+        for (int c = 0; c < queryClients; c++) {
+            int offset = c * 17;
+            threads.add(new Thread(() -> {
+                try {
+                    for (int i = 0; stop == false; i++) {
+                        String text = data.queries.get((offset + i / 2) % data.queries.size()).text();
+                        queryOnce(i % 2 == 0 ? "binary_knn" : "binary_hybrid", text);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "load-query-" + c));
+        }
+        threads.forEach(Thread::start);
+        for (int i = 1; i <= 10; i++) {
+            long at = start + Duration.ofSeconds(seconds).toNanos() * i / 10;
+            while (System.nanoTime() < at) {
+                Thread.sleep(Math.min(1000, Math.max(1, (at - System.nanoTime()) / 1_000_000)));
+            }
+            if (i < 10) {
+                samples.add(sample((System.nanoTime() - start) / 1e9, pids));
+            }
         }
         stop = true;
         for (Thread t : threads) {
-            t.join(Duration.ofMinutes(5));
-        }
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        admin("POST", "/" + INDEX + "/_refresh", null);
-        long docs = ((Number) admin("GET", "/" + INDEX + "/_count", null).get("count")).longValue();
-        return result(elapsed, docs, samples);
-    }
-
-    @SuppressWarnings("unchecked")
-    private long[] pids() throws IOException, InterruptedException {
-        Map<String, Object> info = (Map<String, Object>) admin("GET", "/_nodes/_all/process,http", null).get("nodes");
-        long[] pids = new long[nodes.size()];
-        for (Object n : info.values()) {
-            Map<String, Object> node = (Map<String, Object>) n;
-            String address = (String) ((Map<String, Object>) node.get("http")).get("publish_address");
-            long pid = ((Number) ((Map<String, Object>) node.get("process")).get("id")).longValue();
-            for (int i = 0; i < nodes.size(); i++) {
-                if (nodes.get(i).endsWith(":" + address.substring(address.lastIndexOf(':') + 1))) {
-                    pids[i] = pid;
-                }
+            t.join(Duration.ofMinutes(5).toMillis());
+            if (t.isAlive()) {
+                error("bulk", t.getName() + " still running 5 min after the end");
             }
         }
-        return pids;
+        double ran = (System.nanoTime() - start) / 1e9;
+        samples.add(sample(ran, pids));
+        ok(urls.get(0), "POST", "/" + index + "/_refresh", null);
+        long found = ((Number) ok(urls.get(0), "GET", "/" + index + "/_count", null).get("count")).longValue();
+        report(ran, found);
     }
 
-    @SuppressWarnings("unchecked")
-    private Sample sample(long[] pids, double at) throws IOException, InterruptedException {
-        double[] heap = new double[nodes.size()];
-        double[] rss = new double[nodes.size()];
-        for (int i = 0; i < nodes.size(); i++) {
-            HttpResponse<String> r = send(nodes.get(i), "GET", "/_nodes/_local/stats/jvm", null);
-            Map<String, Object> stats = XContentHelper.convertToMap(new BytesArray(r.body()), false, MediaTypeRegistry.JSON).v2();
-            Map<String, Object> node = (Map<String, Object>) ((Map<String, Object>) stats.get("nodes")).values().iterator().next();
-            Map<String, Object> mem = (Map<String, Object>) ((Map<String, Object>) node.get("jvm")).get("mem");
-            heap[i] = ((Number) mem.get("heap_used_in_bytes")).doubleValue() / (1 << 20);
-            rss[i] = rssKb(pids[i]) / 1024.0;
-        }
-        return new Sample(at, heap, rss);
+    /** The largest value of the first or last three samples of a node. */
+    private long maxOf(List<Sample> s, String node, boolean rss) {
+        return s.stream().mapToLong(x -> (rss ? x.rss() : x.heap()).get(node)).max().orElse(0);
     }
 
-    private static long rssKb(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        throw new IOException("no VmRSS for pid " + pid);
-    }
-
-    private Result result(double elapsed, long docs, List<Sample> samples) {
-        Map<String, long[]> lat = new TreeMap<>();
-        for (String kind : List.of("bulk", "binary_knn", "binary_hybrid")) {
-            lat.put(kind, latencies.getOrDefault(kind, new ConcurrentLinkedQueue<>()).stream().mapToLong(Long::longValue).sorted().toArray());
-        }
-        Map<String, Long> err = new TreeMap<>();
-        Map<String, Long> rej = new TreeMap<>();
-        lat.keySet().forEach(k -> {
-            err.put(k, errors.getOrDefault(k, new AtomicLong()).get());
-            rej.put(k, rejections.getOrDefault(k, new AtomicLong()).get());
-        });
+    private void report(double ran, long found) throws IOException {
+        List<String> nodes = new ArrayList<>(samples.get(0).rss().keySet());
+        List<Sample> first = samples.subList(0, Math.min(3, samples.size()));
+        List<Sample> last = samples.subList(Math.max(0, samples.size() - 3), samples.size());
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "## Load: %d nodes on loopback, %.0f s%n%n", nodes.size(), elapsed));
-        md.append(String.format(Locale.ROOT, "Index `%s`: 2 shards, 1 replica, `local_embedding` default pipeline (bge-small-en-v1.5-q); "
-            + "one thread bulk-indexes msmarco-5k passages (%d per bulk, looping: later passes update), one thread sends binary_knn "
-            + "(query_text) and one binary_hybrid (default fusion), round-robin over the nodes. %,d documents at the end.%n%n", INDEX, BULK_DOCS, docs));
-        md.append("| requests | count | per s | errors | 429 | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|---:|\n");
-        for (Map.Entry<String, long[]> e : lat.entrySet()) {
-            long[] v = e.getValue();
-            md.append(String.format(Locale.ROOT, "| %s | %,d | %.1f | %d | %d | %.1f | %.1f |%n", e.getKey(), v.length, v.length / elapsed,
-                err.get(e.getKey()), rej.get(e.getKey()), pct(v, 0.50), pct(v, 0.99)));
+        md.append(String.format(Locale.ROOT, "# Load run: %.0f s against %d nodes%n%n", ran, nodes.size()));
+        md.append(String.format(Locale.ROOT,
+            "%s. Index `%s`: 2 shards, 1 replica. %d bulk client(s), %d msmarco passages a request through `local_embedding`; "
+                + "%d query client(s) alternating `binary_knn` (query_text, k 10) and `binary_hybrid` (default fusion) over the "
+                + "50 msmarco queries; requests go to the nodes in turn. Latency: client wall time on loopback.%n%n",
+            Instant.now().toString().substring(0, 19) + "Z", index, bulkClients, bulkSize, queryClients));
+        md.append("| kind | requests | errors | 429 rejections | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|\n");
+        for (String k : KINDS) {
+            Stats s = stats.get(k);
+            md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.1f | %.1f |%n", k.equals("bulk") ? "bulk (" + bulkSize + " passages)" : k,
+                s.requests.sum(), s.errors.sum(), s.rejections.sum(), s.percentileMicros(0.5) / 1000.0, s.percentileMicros(0.99) / 1000.0));
         }
-        md.append("\n| at s |");
-        for (int i = 0; i < nodes.size(); i++) {
-            md.append(" node ").append(i + 1).append(" heap MB | node ").append(i + 1).append(" RSS MB |");
+        long totalErrors = stats.values().stream().mapToLong(s -> s.errors.sum()).sum();
+        long totalRejections = stats.values().stream().mapToLong(s -> s.rejections.sum()).sum();
+        md.append(String.format(Locale.ROOT, "%nErrors: %d. 429 rejections: %d (counted apart from errors; rejected bulk items are retried "
+            + "after a backoff). Documents acknowledged: %d, in the index at the end: %d (lost: %d).%n",
+            totalErrors, totalRejections, acknowledged.sum(), found, acknowledged.sum() - found));
+        if (errorSamples.isEmpty() == false) {
+            md.append("\nFirst errors:\n");
+            synchronized (errorSamples) {
+                errorSamples.forEach(e -> md.append("- ").append(e.replace('\n', ' ')).append('\n'));
+            }
         }
-        md.append("\n|---:|").append("---:|---:|".repeat(nodes.size())).append('\n');
+        md.append("\n## Memory of each node\n\nHeap used from `_nodes/stats`, RSS (VmRSS) from `/proc/<pid>/status`, in MB.\n\n| t (s) |");
+        for (String n : nodes) {
+            md.append(' ').append(n).append(" heap | ").append(n).append(" RSS |");
+        }
+        md.append("\n|---:|");
+        md.append("---:|---:|".repeat(nodes.size()));
+        md.append('\n');
         for (Sample s : samples) {
-            md.append(String.format(Locale.ROOT, "| %.0f |", s.atSecond()));
-            for (int i = 0; i < nodes.size(); i++) {
-                md.append(String.format(Locale.ROOT, " %.0f | %.0f |", s.heapMb()[i], s.rssMb()[i]));
+            md.append(String.format(Locale.ROOT, "| %.0f |", s.seconds()));
+            for (String n : nodes) {
+                md.append(String.format(Locale.ROOT, " %d | %d |", s.heap().get(n) >> 20, s.rss().get(n) >> 20));
             }
             md.append('\n');
         }
-        Result r = new Result(lat, err, rej, samples, List.copyOf(errorSamples), "");
-        md.append(String.format(Locale.ROOT, "%nTrend per node, end over start: RSS %s (max of the last 3 samples / max of the first 3), heap %s (min / min: the level GC returns to).%n",
-            fmt(r.rssGrowth()), fmt(r.heapGrowth())));
-        if (errorSamples.isEmpty() == false) {
-            md.append("\nFirst errors:\n");
-            errorSamples.forEach(s -> md.append("- ").append(s.replace('\n', ' ')).append('\n'));
+        md.append("| trend |");
+        XContentBuilder json = JsonXContent.contentBuilder().prettyPrint().startObject();
+        json.field("seconds", ran).field("errors", totalErrors).field("rejections", totalRejections);
+        json.field("acknowledged", acknowledged.sum()).field("found", found);
+        json.startObject("kinds");
+        for (String k : KINDS) {
+            Stats s = stats.get(k);
+            json.startObject(k).field("requests", s.requests.sum()).field("errors", s.errors.sum()).field("rejections", s.rejections.sum())
+                .field("p50_ms", s.percentileMicros(0.5) / 1000.0).field("p99_ms", s.percentileMicros(0.99) / 1000.0).endObject();
         }
-        return new Result(lat, err, rej, samples, List.copyOf(errorSamples), md.toString());
-    }
-
-    private static String fmt(double[] v) {
-        StringBuilder s = new StringBuilder();
-        for (double x : v) {
-            s.append(s.length() == 0 ? "" : " / ").append(String.format(Locale.ROOT, "%.2f×", x));
+        json.endObject().startObject("nodes");
+        for (String n : nodes) {
+            long h0 = maxOf(first, n, false), h1 = maxOf(last, n, false), r0 = maxOf(first, n, true), r1 = maxOf(last, n, true);
+            md.append(String.format(Locale.ROOT, " %+d (%+.0f%%) | %+d (%+.0f%%) |", (h1 - h0) >> 20, 100.0 * (h1 - h0) / h0, (r1 - r0) >> 20, 100.0 * (r1 - r0) / r0));
+            json.startObject(n).field("heap_first3_max", h0).field("heap_last3_max", h1).field("rss_first3_max", r0).field("rss_last3_max", r1)
+                .field("rss_growth", (r1 - r0) / (double) r0).field("rss_anon_last", samples.get(samples.size() - 1).rssAnon().get(n)).endObject();
         }
-        return s.toString();
-    }
-
-    private static double pct(long[] sorted, double p) {
-        return sorted.length == 0 ? Double.NaN : sorted[(int) Math.min(sorted.length - 1, Math.floor(p * sorted.length))] / 1e6;
+        json.endObject();
+        json.array("error_samples", errorSamples.toArray(new String[0]));
+        json.endObject();
+        md.append("\n\nTrend: the largest of the last 3 samples minus the largest of the first 3 (a GC cycle moves single samples).\n");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("load-results.md"), md.toString(), StandardCharsets.UTF_8);
+        Files.writeString(out.resolve("load-results.json"), json.toString(), StandardCharsets.UTF_8);
+        System.out.println(md);
+        log("wrote %s and load-results.json", out.resolve("load-results.md"));
     }
 }
