@@ -173,7 +173,8 @@ public final class LocalNodes implements Closeable {
         env.put("OPENSEARCH_JAVA_HOME", javaHome);
         env.put("OPENSEARCH_TMPDIR", node.dir.resolve("tmp").toString());
         env.put("OPENSEARCH_JAVA_OPTS", String.join(" ", jvm));
-        node.process = pb.start();
+        node.builder = pb;
+        node.startProcess();
         nodes.put(i, node);
         node.client = RestClient.builder(new HttpHost("http", "127.0.0.1", node.httpPort()))
             .setRequestConfigCallback(b -> b.setResponseTimeout(Timeout.ofMinutes(5)))
@@ -214,6 +215,9 @@ public final class LocalNodes implements Closeable {
         public final Path dir;
         private Process process;
         private RestClient client;
+        private ProcessBuilder builder;
+        private long consoleOffset;
+        private int bindRetries;
 
         private Node(int ordinal) {
             this.ordinal = ordinal;
@@ -223,6 +227,35 @@ public final class LocalNodes implements Closeable {
 
         public int httpPort() {
             return HTTP_BASE + ordinal;
+        }
+
+        private void startProcess() throws IOException {
+            Path console = dir.resolve("logs").resolve("console.out");
+            consoleOffset = Files.exists(console) ? Files.size(console) : 0;
+            process = builder.start();
+        }
+
+        /** What the process printed since its last start. */
+        private String consoleSinceStart() {
+            try {
+                byte[] all = Files.readAllBytes(dir.resolve("logs").resolve("console.out"));
+                int from = (int) Math.min(all.length, consoleOffset);
+                return new String(all, from, all.length - from, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        }
+
+        /** The listening TCP sockets with their processes, for a failure message. */
+        private static String listeningSockets() {
+            try {
+                Process ss = new ProcessBuilder("ss", "-ltnp").redirectErrorStream(true).start();
+                String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                ss.waitFor(10, TimeUnit.SECONDS);
+                return out;
+            } catch (IOException | InterruptedException e) {
+                return "(ss failed: " + e + ")";
+            }
         }
 
         /** The java process id (bin/opensearch execs java, so the launched process is the JVM). */
@@ -306,6 +339,21 @@ public final class LocalNodes implements Closeable {
             String last = "no answer yet";
             while (System.nanoTime() < deadline) {
                 if (alive() == false) {
+                    String console = consoleSinceStart();
+                    if (console.contains("Address already in use") && bindRetries < 3) {
+                        // seen once in a full run: a port of ours briefly taken right after the previous test's node was
+                        // killed; say who held it and try again
+                        bindRetries++;
+                        String sockets = listeningSockets();
+                        System.out.println(this + ": a port was in use (attempt " + bindRetries + "), starting again; listening sockets:\n" + sockets);
+                        Thread.sleep(5000);
+                        try {
+                            startProcess();
+                        } catch (IOException e) {
+                            throw new IllegalStateException(this + " could not be started again", e);
+                        }
+                        continue;
+                    }
                     throw new IllegalStateException(this + " exited with " + process.exitValue() + " during start\n" + logTail(60));
                 }
                 try {
