@@ -4,6 +4,7 @@ import org.opensearch.action.bulk.BulkRequestBuilder;
 import org.opensearch.action.bulk.BulkResponse;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.binaryembeddings.BinaryEmbeddingsPlugin;
+import org.opensearch.binaryembeddings.testdata.ExactSearch;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.xcontent.XContentType;
 import org.opensearch.index.query.QueryBuilders;
@@ -188,12 +189,6 @@ public class UpdatesDeletesMergesIT extends OpenSearchIntegTestCase {
 
     /** The field's rescoring score: cosine as Lucene scores it, (1 + cos) / 2. */
     private static double score(float[] a, float[] b) {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return (1 + dot / Math.sqrt(na * nb)) / 2;
+        return (1 + ExactSearch.cosine(a, b)) / 2;
     }
 }
