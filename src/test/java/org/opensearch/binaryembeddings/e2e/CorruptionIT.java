@@ -68,6 +68,8 @@ public class CorruptionIT extends LocalNodesTestCase {
             Map<String, Object> settings = node.call("GET", "/" + index + "/_settings", null);
             String uuid = (String) ((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) settings.get(index)).get("settings")).get("index")).get("uuid");
             node.call("POST", "/" + index + "/_close", null);
+            // a closed index's shard is reopened read-only; let that settle so the open below does not race it for the shard lock
+            node.call("GET", "/_cluster/health/" + index + "?wait_for_status=green&timeout=120s", null);
             Path file = codecFile(node.dataPath().resolve("nodes").resolve("0").resolve("indices").resolve(uuid).resolve("0").resolve("index"), extension);
             long size = Files.size(file);
             flipByte(file, size / 2);
@@ -119,6 +121,7 @@ public class CorruptionIT extends LocalNodesTestCase {
     /** The first node-log line that has both strings, waiting up to a minute for it. */
     private static String awaitLogged(LocalNodes.Node node, String a, String b) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int polls = 0;
         while (System.nanoTime() < deadline) {
             if (Files.exists(node.logFile())) {
                 for (String line : Files.readAllLines(node.logFile(), StandardCharsets.UTF_8)) {
@@ -128,6 +131,11 @@ public class CorruptionIT extends LocalNodesTestCase {
                 }
             }
             Thread.sleep(500);
+            if (++polls % 10 == 0) {
+                // an allocation that failed on a transient shard lock (a slow close on a loaded machine) is not retried
+                // once its retries are used up: ask again, as an operator would
+                node.call("POST", "/_cluster/reroute?retry_failed=true", null);
+            }
         }
         throw new AssertionError("no log line with [" + a + "] and [" + b + "]\n" + node.logTail(80));
     }
