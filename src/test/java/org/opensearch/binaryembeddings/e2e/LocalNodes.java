@@ -13,6 +13,8 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +32,10 @@ import java.util.stream.Stream;
  * built plugin installed; its home comes as the system property {@value #HOME_PROPERTY}), started as separate JVMs on
  * loopback and killed with SIGKILL. A cluster of these shares nothing with the bin/test node but the installation.
  *
- * <p>Node {@code i} listens on HTTP {@code 9290 + i} and transport {@code 9390 + i} (i &lt; 10), and keeps its data,
- * logs and tmp dir in {@code <java.io.tmpdir>/local-nodes/<cluster>/node-<i>} (below target/, where the test JVM may
- * read and write): starting node {@code i} again reuses its data, as a restart after a crash does. Each node gets a
+ * <p>Node {@code i} listens on HTTP {@code 9290 + i} and transport {@code 9390 + i} (i &lt; 10; other bases through
+ * the system properties be.local.nodes.http.base / .transport.base, which bin/test takes from BE_LOCAL_HTTP_BASE /
+ * BE_LOCAL_TRANSPORT_BASE), waiting while another run holds them, and keeps its data, logs and tmp dir in
+ * {@code <java.io.tmpdir>/local-nodes/<cluster>/node-<i>} (below target/, where the test JVM may read and write): starting node {@code i} again reuses its data, as a restart after a crash does. Each node gets a
  * 512 MB heap, its own GC log and only the default model (bge-small-en-v1.5-q), so a start costs what it must.
  *
  * <p>{@link #close} kills every process still running; tests call it from {@code @After}, so nothing outlives a
@@ -41,8 +44,12 @@ import java.util.stream.Stream;
 public final class LocalNodes implements Closeable {
 
     public static final String HOME_PROPERTY = "be.node.home";
-    public static final int HTTP_BASE = 9290;
-    public static final int TRANSPORT_BASE = 9390;
+    /** First HTTP port (system property be.local.nodes.http.base, default 9290); node i gets this + i. */
+    public static final int HTTP_BASE = Integer.getInteger("be.local.nodes.http.base", 9290);
+    /** First transport port (be.local.nodes.transport.base, default 9390). */
+    public static final int TRANSPORT_BASE = Integer.getInteger("be.local.nodes.transport.base", 9390);
+    /** How long a launch waits for its ports while another test run (another checkout) holds them. */
+    private static final long PORT_WAIT_SECONDS = 600;
     public static final int MAX_NODES = 10;
     public static final String MODEL = "bge-small-en-v1.5-q";
 
@@ -132,6 +139,7 @@ public final class LocalNodes implements Closeable {
             throw new IllegalStateException(existing + " is still running");
         }
         Node node = new Node(i);
+        awaitFreePorts(node.httpPort(), TRANSPORT_BASE + i);
         Files.createDirectories(node.dir.resolve("data"));
         Files.createDirectories(node.dir.resolve("logs"));
         Files.createDirectories(node.dir.resolve("tmp"));
@@ -180,6 +188,40 @@ public final class LocalNodes implements Closeable {
             .setRequestConfigCallback(b -> b.setResponseTimeout(Timeout.ofMinutes(5)))
             .build();
         return node;
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress("127.0.0.1", port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Waits until both ports can be bound: a node of another test run on this machine (another checkout running these
+     * tests) may hold them for a while; then we queue behind it instead of failing.
+     */
+    private static void awaitFreePorts(int http, int transport) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(PORT_WAIT_SECONDS);
+        boolean said = false;
+        while (free(http) == false || free(transport) == false) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("ports " + http + "/" + transport + " still in use after " + PORT_WAIT_SECONDS + " s:\n" + Node.listeningSockets());
+            }
+            if (said == false) {
+                System.out.println("ports " + http + "/" + transport + " in use, waiting for them:\n" + Node.listeningSockets());
+                said = true;
+            }
+            try {
+                Thread.sleep(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     /** Node {@code i} as last started (running or not). */
@@ -341,12 +383,12 @@ public final class LocalNodes implements Closeable {
                 if (alive() == false) {
                     String console = consoleSinceStart();
                     if (console.contains("Address already in use") && bindRetries < 3) {
-                        // seen once in a full run: a port of ours briefly taken right after the previous test's node was
-                        // killed; say who held it and try again
+                        // another run (another checkout of these tests) took the port between our check and our bind:
+                        // say who holds it, wait for it, start again
                         bindRetries++;
                         String sockets = listeningSockets();
                         System.out.println(this + ": a port was in use (attempt " + bindRetries + "), starting again; listening sockets:\n" + sockets);
-                        Thread.sleep(5000);
+                        awaitFreePorts(httpPort(), TRANSPORT_BASE + ordinal);
                         try {
                             startProcess();
                         } catch (IOException e) {
