@@ -7,6 +7,8 @@ set -euo pipefail
 BE_PROJECT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BE_RUN_USER=${BE_RUN_USER:-bembed}
 BE_VAR=${BE_VAR:-/var/tmp/binary-embeddings}
+# The OpenSearch release the plugin is built for: one place, the pom.
+BE_OS_VERSION=$(sed -n 's:.*<opensearch.version>\(.*\)</opensearch.version>.*:\1:p' "$BE_PROJECT/pom.xml" | head -1)
 
 be_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 be_die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -8,6 +8,7 @@ import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsWriter;
 import org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat;
 import org.apache.lucene.index.ByteVectorValues;
 import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.FieldInfos;
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.MergeState;
 import org.apache.lucene.index.SegmentWriteState;
@@ -16,6 +17,7 @@ import org.apache.lucene.index.VectorEncoding;
 import org.apache.lucene.search.AcceptDocs;
 import org.apache.lucene.search.KnnCollector;
 import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.IORunnable;
 import org.apache.lucene.util.IOUtils;
 
 import java.io.IOException;
@@ -35,7 +37,8 @@ final class BinaryHnswVectorsWriter extends KnnVectorsWriter {
         RescoreVectorsWriter rescore = null;
         boolean success = false;
         try {
-            graph = new Lucene99HnswVectorsWriter(state, maxConn, beamWidth, bitsFormat.fieldsWriter(state), 1, null);
+            SegmentWriteState graphState = graphState(state);
+            graph = new Lucene99HnswVectorsWriter(graphState, maxConn, beamWidth, bitsFormat, bitsFormat.fieldsWriter(graphState), 1, null);
             rescore = new RescoreVectorsWriter(state);
             success = true;
         } finally {
@@ -65,11 +68,16 @@ final class BinaryHnswVectorsWriter extends KnnVectorsWriter {
         rescoreWriter.flush(maxDoc, sortMap);
     }
 
+    /**
+     * Merges the bits and the rescoring values now; the graph is built in the deferred step Lucene 10.5 runs after every
+     * field's flat values are written (it reopens the bits file then, see {@link #graphState}).
+     */
     @Override
-    public void mergeOneField(FieldInfo field, MergeState mergeState) throws IOException {
+    public IORunnable mergeOneField(FieldInfo field, MergeState mergeState) throws IOException {
         BinaryFieldConfig config = BinaryFieldConfig.of(field);
-        graphWriter.mergeOneField(config.graphFieldInfo(field), bitsMergeState(field, config, mergeState));
+        IORunnable buildGraph = graphWriter.mergeOneField(config.graphFieldInfo(field), bitsMergeState(field, config, mergeState));
         rescoreWriter.merge(field, config, mergeState);
+        return buildGraph;
     }
 
     @Override
@@ -89,11 +97,48 @@ final class BinaryHnswVectorsWriter extends KnnVectorsWriter {
     }
 
     /**
+     * The write state as the graph writer must see it. In a merge Lucene 10.5's HNSW writer reopens the bits it has just
+     * written with {@code state.fieldInfos} before it builds the graph, and the bits reader checks each field's dims and
+     * encoding against its meta: our fields must appear there as their {@link BinaryFieldConfig#graphFieldInfo graph
+     * views}. The bits reader looks up only the fields its own meta lists, so a vector field of another format that is
+     * mapped too is never read; a field whose attributes do not make a configuration of ours is left as it is. A flush
+     * has no field infos here (null) and reopens nothing.
+     */
+    private static SegmentWriteState graphState(SegmentWriteState state) {
+        if (state.fieldInfos == null) {
+            return state;
+        }
+        FieldInfo[] infos = new FieldInfo[state.fieldInfos.size()];
+        int i = 0;
+        for (FieldInfo field : state.fieldInfos) {
+            infos[i++] = field.hasVectorValues() ? graphView(field) : field;
+        }
+        return new SegmentWriteState(
+            state.infoStream,
+            state.directory,
+            state.segmentInfo,
+            new FieldInfos(infos),
+            state.segUpdates,
+            state.context,
+            state.segmentSuffix
+        );
+    }
+
+    private static FieldInfo graphView(FieldInfo field) {
+        try {
+            return BinaryFieldConfig.of(field).graphFieldInfo(field);
+        } catch (IllegalArgumentException notOurs) {
+            return field;
+        }
+    }
+
+    /**
      * The merge as the graph writer must see it: each segment's reader replaced by one whose byte values are the packed
      * bits of the field. For a segment of this format that is its graph reader itself, an {@code HnswGraphProvider}, so
-     * Lucene's merger can start from the largest segment's graph instead of building it anew. (Lucene 10.4's merger
-     * looks for that interface on the per-field wrapper it is handed and so never finds it, apache/lucene#16400;
-     * unwrapping here sidesteps that.) A segment of another format gets its bits computed from its values.
+     * Lucene's merger can start from the largest segment's graph instead of building it anew. (Lucene's merger
+     * looks for that interface on the per-field wrapper it is handed and so never finds it, apache/lucene#16400; still
+     * so in 10.5.0, whose {@code IncrementalHnswGraphMerger.addReader} tests the wrapper, not the field's reader.
+     * Unwrapping here sidesteps that; {@code BinaryHnswMergeTests} shows the graph is reused.) A segment of another format gets its bits computed from its values.
      */
     private static MergeState bitsMergeState(FieldInfo field, BinaryFieldConfig config, MergeState ms) {
         KnnVectorsReader[] readers = new KnnVectorsReader[ms.knnVectorsReaders.length];
@@ -116,7 +161,8 @@ final class BinaryHnswVectorsWriter extends KnnVectorsWriter {
             ms.maxDocs,
             ms.infoStream,
             ms.intraMergeTaskExecutor,
-            ms.needsIndexSort
+            ms.needsIndexSort,
+            ms.oneMerge
         );
     }
 
