@@ -1,7 +1,8 @@
 package org.opensearch.binaryembeddings.bench;
 
 
-import org.opensearch.binaryembeddings.testdata.MsMarco;
+import org.opensearch.binaryembeddings.testdata.Corpus;
+import org.opensearch.binaryembeddings.testdata.Json;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
 
@@ -42,7 +43,7 @@ public final class E2eBench {
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         Path out = Path.of(args.length > 2 ? args[2] : "target/bench/e2e-results.md");
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        MsMarco data = MsMarco.load();
+        Corpus data = Corpus.msmarco();
 
         waitForModels();
         call("PUT", "/_ingest/pipeline/bench-embed", "{\"processors\":[{\"local_embedding\":{\"field_map\":{\"text\":\"embedding\"},\"batch_size\":32}}]}");
@@ -70,7 +71,7 @@ public final class E2eBench {
         methods.put("binary_knn query_text (k 10, defaults)", "{\"binary_knn\":{\"field\":\"embedding\",\"query_text\":%s,\"k\":10}}");
         methods.put("binary_hybrid default", "{\"binary_hybrid\":{\"keyword\":{\"match\":{\"text\":%s}},\"vector\":{\"field\":\"embedding\",\"query_text\":%s}}}");
         List<String> names = new ArrayList<>(methods.keySet());
-        List<MsMarco.Query> queries = data.queries;
+        List<Corpus.Query> queries = data.queries;
         // first repetition: every method sees each query text for the first time in this order; binary_knn comes
         // before binary_hybrid, so only binary_knn pays the encoding of the text (the hybrid's vector part then hits
         // the node's query cache) - the _embed timing below is the encoding itself
@@ -118,9 +119,9 @@ public final class E2eBench {
         long[] embed = new long[queries.size() * reps];
         int e = 0;
         for (int rep = 0; rep < reps; rep++) {
-            for (MsMarco.Query q : queries) {
+            for (Corpus.Query q : queries) {
                 long s = System.nanoTime();
-                call("POST", "/_plugins/_binary_embeddings/models/" + MODEL + "/_embed", "{\"texts\":[" + MsMarco.jsonString(q.text()) + "],\"kind\":\"query\"}");
+                call("POST", "/_plugins/_binary_embeddings/models/" + MODEL + "/_embed", "{\"texts\":[" + Json.string(q.text()) + "],\"kind\":\"query\"}");
                 embed[e++] = System.nanoTime() - s;
             }
         }
@@ -188,7 +189,7 @@ public final class E2eBench {
     }
 
     private static Map<String, Object> search(String template, String text) throws Exception {
-        String q = String.format(Locale.ROOT, template, MsMarco.jsonString(text), MsMarco.jsonString(text));
+        String q = String.format(Locale.ROOT, template, Json.string(text), Json.string(text));
         return call("POST", "/msmarco-bench/_search", "{\"size\":10,\"_source\":false,\"query\":" + q + "}");
     }
 

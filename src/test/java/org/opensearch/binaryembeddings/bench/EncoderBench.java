@@ -7,7 +7,7 @@ import dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15Quantize
 import org.opensearch.binaryembeddings.encoder.EncoderService;
 import org.opensearch.binaryembeddings.encoder.EncoderSettings;
 import org.opensearch.binaryembeddings.encoder.NativeLibraries;
-import org.opensearch.binaryembeddings.testdata.MsMarco;
+import org.opensearch.binaryembeddings.testdata.Corpus;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,7 +63,7 @@ public final class EncoderBench {
             }
         }
         NativeLibraries.prepare(null);
-        List<String> texts = MsMarco.load().docs.subList(0, n).stream().map(MsMarco.Doc::content).toList();
+        List<String> texts = Corpus.msmarco().docs.subList(0, n).stream().map(Corpus.Doc::content).toList();
         Path models = Path.of(System.getProperty("be.models.dir"));
         int chunks = Integer.getInteger("bench.chunks", 8);
         System.out.printf(

@@ -1,6 +1,7 @@
 package org.opensearch.binaryembeddings.bench;
 
-import org.opensearch.binaryembeddings.testdata.MsMarco;
+import org.opensearch.binaryembeddings.testdata.Corpus;
+import org.opensearch.binaryembeddings.testdata.Json;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.xcontent.XContentBuilder;
@@ -26,8 +27,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Bounded mixed load against a running cluster on loopback (not a test; bin/load and the LoadSmokeIT test run it in a
- * JVM of its own): bulk indexing of msmarco passages (looping, new ids each pass) through a local_embedding pipeline
- * into an index of 2 shards and 1 replica, while query clients alternate binary_knn and binary_hybrid with msmarco
+ * JVM of its own): bulk indexing of the project's passages (looping, new ids each pass) through a local_embedding pipeline
+ * into an index of 2 shards and 1 replica, while query clients alternate binary_knn and binary_hybrid with the sample
  * query texts, every request to the next node in turn.
  *
  * <p>Reports per request kind the count, errors (any failure, including a search answered with failed shards or a
@@ -55,7 +56,8 @@ public final class LoadDriver {
     private final int queryClients;
     private final String index;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    private final MsMarco data = MsMarco.load();
+    /** The project's passages and sentence pairs of them: a bulk's texts, the queries' texts. */
+    private final Corpus data = Corpus.sample().extendedTo(2000);
     private final AtomicLong nextRequest = new AtomicLong();
     private final AtomicLong nextDoc = new AtomicLong();
     private final Map<String, Stats> stats = new LinkedHashMap<>();
@@ -181,9 +183,9 @@ public final class LoadDriver {
         long n = nextDoc.getAndAdd(bulkSize);
         List<String> lines = new ArrayList<>();
         for (long d = n; d < n + bulkSize; d++) {
-            MsMarco.Doc doc = data.docs.get((int) (d % data.docs.size()));
+            Corpus.Doc doc = data.docs.get((int) (d % data.docs.size()));
             String id = "p" + (d / data.docs.size()) + "-" + doc.id();
-            lines.add("{\"index\":{\"_id\":" + MsMarco.jsonString(id) + "}}\n{\"text\":" + MsMarco.jsonString(doc.content()) + "}\n");
+            lines.add("{\"index\":{\"_id\":" + Json.string(id) + "}}\n{\"text\":" + Json.string(doc.content()) + "}\n");
         }
         long backoff = 250;
         while (lines.isEmpty() == false) {
@@ -236,7 +238,7 @@ public final class LoadDriver {
 
     @SuppressWarnings("unchecked")
     private void queryOnce(String kind, String text) throws InterruptedException {
-        String q = MsMarco.jsonString(text);
+        String q = Json.string(text);
         String query = kind.equals("binary_knn")
             ? "{\"binary_knn\":{\"field\":\"embedding\",\"query_text\":" + q + ",\"k\":10}}"
             : "{\"binary_hybrid\":{\"keyword\":{\"match\":{\"text\":" + q + "}},\"vector\":{\"field\":\"embedding\",\"query_text\":" + q + "}}}";
@@ -377,9 +379,9 @@ public final class LoadDriver {
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "# Load run: %.0f s against %d nodes%n%n", ran, nodes.size()));
         md.append(String.format(Locale.ROOT,
-            "%s. Index `%s`: 2 shards, 1 replica. %d bulk client(s), %d msmarco passages a request through `local_embedding`; "
+            "%s. Index `%s`: 2 shards, 1 replica. %d bulk client(s), %d sample passages a request through `local_embedding`; "
                 + "%d query client(s) alternating `binary_knn` (query_text, k 10) and `binary_hybrid` (default fusion) over the "
-                + "50 msmarco queries; requests go to the nodes in turn. Latency: client wall time on loopback.%n%n",
+                + "the 76 sample queries; requests go to the nodes in turn. Latency: client wall time on loopback.%n%n",
             Instant.now().toString().substring(0, 19) + "Z", index, bulkClients, bulkSize, queryClients));
         md.append("| kind | requests | errors | 429 rejections | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|\n");
         for (String k : KINDS) {

@@ -1,7 +1,7 @@
 package org.opensearch.binaryembeddings.e2e;
 
 import org.apache.hc.core5.http.io.entity.EntityUtils;
-import org.opensearch.binaryembeddings.testdata.MsMarco;
+import org.opensearch.binaryembeddings.testdata.Json;
 import org.opensearch.client.Request;
 import org.opensearch.client.Response;
 import org.opensearch.client.ResponseException;
@@ -181,7 +181,7 @@ public class BadInputMatrixIT extends RealNodeTestCase {
         // longer than plugins.binary_embeddings.max_text_chars: fails alone, naming the field
         bulk("bulk/pipeline-1MB-text", TEXT, List.of(
             Item.good("bl-good", "{'text':'a short passage about apples'}"),
-            Item.bad("bl-1mb", "{'text':" + MsMarco.jsonString(megabyte("bulk")) + "}", "field [text]"),
+            Item.bad("bl-1mb", "{'text':" + Json.string(megabyte("bulk")) + "}", "field [text]"),
             Item.good("bl-good-2", "{'text':'pears and plums'}")
         ), "'query_text':'apple'");
         bad("bulk/action-unknown-param", "POST", "/" + VEC + "/_bulk",
@@ -219,10 +219,10 @@ public class BadInputMatrixIT extends RealNodeTestCase {
         ok("ingest/doc-japanese", 201, UNIT_VECTOR, "PUT", "/" + TEXT + "/_doc/it-ja", json("{'text':'" + JAPANESE + "'}"), r -> storedEmbedding("it-ja"));
         ok("ingest/doc-emoji-only", 201, UNIT_VECTOR, "PUT", "/" + TEXT + "/_doc/it-emoji", json("{'text':'" + EMOJI + "'}"), r -> storedEmbedding("it-emoji"));
         // texts longer than plugins.binary_embeddings.max_text_chars
-        bad("ingest/doc-1MB-text", "PUT", "/" + TEXT + "/_doc/it-1mb", json("{'text':" + MsMarco.jsonString(megabyte("doc")) + "}"),
+        bad("ingest/doc-1MB-text", "PUT", "/" + TEXT + "/_doc/it-1mb", json("{'text':" + Json.string(megabyte("doc")) + "}"),
             "field [text]");
         bad("ingest/doc-1MB-text-in-array", "PUT", "/" + TEXT + "/_doc/it-1mb-array",
-            json("{'text':['fine'," + MsMarco.jsonString(megabyte("array")) + "]}"), "field [text[1]]");
+            json("{'text':['fine'," + Json.string(megabyte("array")) + "]}"), "field [text[1]]");
         // the same checks in _simulate: a bad document fails alone, naming the field; unicode field names and text embed
         ok("ingest/simulate-bad-and-good", 200, "doc 1 names field [text], doc 2 " + UNIT_VECTOR, "POST", "/_ingest/pipeline/" + PIPELINE + "/_simulate",
             json("{'docs':[{'_source':{'text':5}},{'_source':{'text':'" + CHINESE + "'}}]}"), r -> {
@@ -287,7 +287,7 @@ public class BadInputMatrixIT extends RealNodeTestCase {
             "unknown model [../../etc/passwd]");
         searchOk("knn/query_text-japanese", TEXT, "{'binary_knn':{'field':'embedding','query_text':'" + JAPANESE + "'}}", true);
         searchOk("knn/query_text-emoji-only", TEXT, "{'binary_knn':{'field':'embedding','query_text':'" + EMOJI + "'}}", true);
-        search("knn/query_text-1MB", TEXT, "{'binary_knn':{'field':'embedding','query_text':" + MsMarco.jsonString(megabyte("knn")) + "}}",
+        search("knn/query_text-1MB", TEXT, "{'binary_knn':{'field':'embedding','query_text':" + Json.string(megabyte("knn")) + "}}",
             "[query_text]");
     }
 
@@ -325,7 +325,7 @@ public class BadInputMatrixIT extends RealNodeTestCase {
         searchOk("hybrid/chinese", TEXT, "{'binary_hybrid':{'keyword':{'match':{'text':'" + CHINESE + "'}},"
             + "'vector':{'field':'embedding','query_text':'" + CHINESE + "'}}}", false);
         search("hybrid/vector.query_text-1MB", TEXT,
-            "{'binary_hybrid':{" + KEYWORD + ",'vector':{'field':'embedding','query_text':" + MsMarco.jsonString(megabyte("hybrid")) + "}}}",
+            "{'binary_hybrid':{" + KEYWORD + ",'vector':{'field':'embedding','query_text':" + Json.string(megabyte("hybrid")) + "}}}",
             "[query_text]");
     }
 
@@ -383,7 +383,7 @@ public class BadInputMatrixIT extends RealNodeTestCase {
                     }
                 }
             });
-        embed("rest/embed-1MB-text", "{'texts':['fine'," + MsMarco.jsonString(megabyte("embed")) + "]}", "[texts][1]");
+        embed("rest/embed-1MB-text", "{'texts':['fine'," + Json.string(megabyte("embed")) + "]}", "[texts][1]");
     }
 
     /** The query caps are dynamic cluster settings: bad values are refused, naming the setting (none is changed). */

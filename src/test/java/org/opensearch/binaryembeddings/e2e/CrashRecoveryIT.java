@@ -1,6 +1,8 @@
 package org.opensearch.binaryembeddings.e2e;
 
-import org.opensearch.binaryembeddings.testdata.MsMarco;
+import org.opensearch.binaryembeddings.testdata.Rankings.Hit;
+import org.opensearch.binaryembeddings.testdata.Corpus;
+import org.opensearch.binaryembeddings.testdata.Json;
 import org.opensearch.client.Request;
 import org.opensearch.client.RestClient;
 import org.opensearch.common.xcontent.XContentHelper;
@@ -39,6 +41,7 @@ public class CrashRecoveryIT extends LocalNodesTestCase {
         final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
         final List<String> itemFailures = java.util.Collections.synchronizedList(new ArrayList<>());
         volatile int current = -1;
+        volatile long shortestBulkNanos = Long.MAX_VALUE;
         volatile long sentAtNanos; // 0 while no request is outstanding
         volatile int interrupted = -1;
         volatile Exception failure;
@@ -62,6 +65,7 @@ public class CrashRecoveryIT extends LocalNodesTestCase {
                     try (InputStream in = client.performRequest(request).getEntity().getContent()) {
                         r = XContentHelper.convertToMap(JsonXContent.jsonXContent, in, false);
                     }
+                    shortestBulkNanos = Math.min(shortestBulkNanos, System.nanoTime() - sentAtNanos);
                     sentAtNanos = 0;
                     for (Map<String, Object> item : (List<Map<String, Object>>) r.get("items")) {
                         Map<String, Object> index = (Map<String, Object>) item.get("index");
@@ -98,19 +102,22 @@ public class CrashRecoveryIT extends LocalNodesTestCase {
     }
 
     public void testSigkillDuringBulkLosesNoAcknowledgedDocument() throws Exception {
-        MsMarco data = MsMarco.load();
+        // the project's passages and sentence pairs of them (the most bulks a run sends: 39 of BULK_SIZE)
+        Corpus data = Corpus.sample().extendedTo(39 * BULK_SIZE);
         LocalNodes nodes = localNodes("crash-recovery");
         LocalNodes.Node node = nodes.start(0, LocalNodes.singleNode());
         node.awaitHealth("green", 1, null);
         node.awaitModel();
         node.call("PUT", "/_ingest/pipeline/embed", PIPELINE);
         for (String index : new String[] { "crashed", "clean", "inflight-replay" }) {
-            node.call("PUT", "/" + index, msmarcoIndex(1, 0, null));
+            node.call("PUT", "/" + index, passagesIndex(1, 0, null));
         }
 
-        // a kill while bulk >= killAt has been in flight for delay ms: somewhere in encoding, indexing or the translog
+        // a kill while bulk >= killAt has been in flight for a random share of a bulk's time: somewhere in encoding,
+        // indexing or the translog. A share, not a fixed delay: a fixed 600 ms outlasts a whole bulk on a quiet machine,
+        // and then no bulk is ever in flight that long and nothing is killed
         int killAt = randomIntBetween(12, 24);
-        long delayMillis = randomLongBetween(10, 600);
+        double delayShare = randomDoubleBetween(0.02, 0.8, true);
         List<String> bodies = new ArrayList<>();
         List<List<String>> idsOfBulk = new ArrayList<>();
         for (int b = 0; b < killAt + 15; b++) {
@@ -127,7 +134,7 @@ public class CrashRecoveryIT extends LocalNodesTestCase {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         while (System.nanoTime() < deadline && sender.isAlive()) {
             long sentAt = sender.sentAtNanos;
-            if (sender.current >= killAt && sentAt != 0 && System.nanoTime() - sentAt >= TimeUnit.MILLISECONDS.toNanos(delayMillis)) {
+            if (sender.current >= killAt && sentAt != 0 && System.nanoTime() - sentAt >= delayShare * sender.shortestBulkNanos) {
                 node.kill();
                 inFlightMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentAt);
                 break;
@@ -180,7 +187,7 @@ public class CrashRecoveryIT extends LocalNodesTestCase {
             bulk(node, "inflight-replay", bodies.get(inFlight));
             StringBuilder ids = new StringBuilder();
             for (String id : inFlightFound) {
-                ids.append(ids.length() == 0 ? "" : ",").append(MsMarco.jsonString(id));
+                ids.append(ids.length() == 0 ? "" : ",").append(Json.string(id));
             }
             node.call("POST", "/inflight-replay/_refresh", null);
             Map<String, Object> r = node.call(
@@ -202,8 +209,8 @@ public class CrashRecoveryIT extends LocalNodesTestCase {
         }
 
         // searches: the exact path (num_candidates above the doc count) must give identical ids and scores
-        List<MsMarco.Query> queries = data.queries.subList(0, QUERIES);
-        for (MsMarco.Query q : queries) {
+        List<Corpus.Query> queries = data.queries.subList(0, QUERIES);
+        for (Corpus.Query q : queries) {
             assertSameRanking("binary_knn [" + q.text() + "]", hits(node.call("POST", "/clean/_search", knn(q.text(), 10000))),
                 hits(node.call("POST", "/crashed/_search", knn(q.text(), 10000))));
             assertSameRanking("binary_hybrid [" + q.text() + "]", hits(node.call("POST", "/clean/_search", hybrid(q.text(), 10000))),
@@ -213,7 +220,7 @@ public class CrashRecoveryIT extends LocalNodesTestCase {
         node.call("POST", "/crashed,clean/_forcemerge?max_num_segments=1", null);
         node.call("POST", "/crashed,clean/_refresh", null);
         double overlap = 0;
-        for (MsMarco.Query q : queries) {
+        for (Corpus.Query q : queries) {
             List<Hit> a = hits(node.call("POST", "/clean/_search", knn(q.text(), null)));
             List<Hit> b = hits(node.call("POST", "/crashed/_search", knn(q.text(), null)));
             assertEquals(10, b.size());

@@ -1,7 +1,7 @@
 package org.opensearch.binaryembeddings.e2e;
 
 import org.apache.hc.core5.http.io.entity.EntityUtils;
-import org.opensearch.binaryembeddings.testdata.MsMarco;
+import org.opensearch.binaryembeddings.testdata.Corpus;
 import org.opensearch.client.Request;
 import org.opensearch.client.Response;
 import org.opensearch.client.ResponseException;
@@ -147,7 +147,7 @@ public class EncoderRealNodeIT extends RealNodeTestCase {
         putPipeline("embed");
         call("PUT", "/passages", "{\"settings\": {\"number_of_shards\": 1, \"number_of_replicas\": 0}}");
         Request request = new Request("POST", "/passages/_bulk?pipeline=embed&refresh=true");
-        request.setJsonEntity(MsMarco.load().bulkBody(0, 500, i -> ""));
+        request.setJsonEntity(Corpus.sample().extendedTo(500).bulkBody(0, 500, i -> ""));
         Response response = client().performRequest(request);
         Map<String, Object> result = entityAsMap(response);
         assertEquals("bulk errors: " + result, false, result.get("errors"));

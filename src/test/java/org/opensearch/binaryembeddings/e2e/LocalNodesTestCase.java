@@ -1,6 +1,7 @@
 package org.opensearch.binaryembeddings.e2e;
 
-import org.opensearch.binaryembeddings.testdata.MsMarco;
+import org.opensearch.binaryembeddings.testdata.Rankings.Hit;
+import org.opensearch.binaryembeddings.testdata.Json;
 import org.opensearch.binaryembeddings.testdata.Rankings;
 import org.opensearch.test.OpenSearchTestCase;
 import org.junit.After;
@@ -12,7 +13,7 @@ import java.util.Map;
 
 /**
  * Base of the tests that run their own node processes ({@link LocalNodes}): the processes are SIGKILLed after each
- * test whatever its outcome. Also the msmarco index and queries these tests share, and result comparison.
+ * test whatever its outcome. Also the passages index and queries these tests share, and result comparison.
  */
 public abstract class LocalNodesTestCase extends OpenSearchTestCase {
 
@@ -37,8 +38,8 @@ public abstract class LocalNodesTestCase extends OpenSearchTestCase {
         }
     }
 
-    /** Index settings and mapping: msmarco text (english) and a 384-dim embedding from the default model. */
-    protected static String msmarcoIndex(int shards, int replicas, String extraSettings) {
+    /** Index settings and mapping: passage text (english) and a 384-dim embedding from the default model. */
+    protected static String passagesIndex(int shards, int replicas, String extraSettings) {
         return "{\"settings\":{\"index.binary_embeddings\":true,\"number_of_shards\":" + shards + ",\"number_of_replicas\":" + replicas
             + (extraSettings == null ? "" : "," + extraSettings) + "},"
             + "\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\",\"analyzer\":\"english\"},"
@@ -47,20 +48,19 @@ public abstract class LocalNodesTestCase extends OpenSearchTestCase {
 
     /** binary_knn with query_text; {@code numCandidates} null: the defaults. */
     protected static String knn(String text, Integer numCandidates) {
-        return "{\"size\":10,\"_source\":false,\"query\":{\"binary_knn\":{\"field\":\"embedding\",\"query_text\":" + MsMarco.jsonString(text)
+        return "{\"size\":10,\"_source\":false,\"query\":{\"binary_knn\":{\"field\":\"embedding\",\"query_text\":" + Json.string(text)
             + ",\"k\":10" + (numCandidates == null ? "" : ",\"num_candidates\":" + numCandidates) + "}}}";
     }
 
     /** binary_hybrid (default fusion) of a match and binary_knn on the same text; {@code numCandidates} null: defaults. */
     protected static String hybrid(String text, Integer numCandidates) {
-        String q = MsMarco.jsonString(text);
+        String q = Json.string(text);
         return "{\"size\":10,\"_source\":false,\"query\":{\"binary_hybrid\":{\"keyword\":{\"match\":{\"text\":" + q + "}},"
             + "\"vector\":{\"field\":\"embedding\",\"query_text\":" + q + (numCandidates == null ? "" : ",\"num_candidates\":" + numCandidates)
             + "}}}}";
     }
 
     /** One hit as JSON gives it: the score is the float the node computed, printed exactly. */
-    public record Hit(String id, double score) implements Rankings.Scored {}
 
     @SuppressWarnings("unchecked")
     protected static List<Hit> hits(Map<String, Object> response) {

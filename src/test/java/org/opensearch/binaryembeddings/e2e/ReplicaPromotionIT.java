@@ -1,6 +1,7 @@
 package org.opensearch.binaryembeddings.e2e;
 
-import org.opensearch.binaryembeddings.testdata.MsMarco;
+import org.opensearch.binaryembeddings.testdata.Rankings.Hit;
+import org.opensearch.binaryembeddings.testdata.Corpus;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -46,10 +47,10 @@ public class ReplicaPromotionIT extends LocalNodesTestCase {
     }
 
     /** Each query's hits: binary_knn and binary_hybrid, with the defaults and on the exact path. */
-    private static List<List<Hit>> results(LocalNodes.Node node, List<MsMarco.Query> queries, String preference) throws Exception {
+    private static List<List<Hit>> results(LocalNodes.Node node, List<Corpus.Query> queries, String preference) throws Exception {
         String path = "/docs/_search" + (preference == null ? "" : "?preference=" + preference);
         List<List<Hit>> out = new ArrayList<>();
-        for (MsMarco.Query q : queries) {
+        for (Corpus.Query q : queries) {
             out.add(hits(node.call("POST", path, knn(q.text(), null))));
             out.add(hits(node.call("POST", path, hybrid(q.text(), null))));
             out.add(hits(node.call("POST", path, knn(q.text(), 10000))));
@@ -58,7 +59,7 @@ public class ReplicaPromotionIT extends LocalNodesTestCase {
         return out;
     }
 
-    private static void assertSameResults(String what, List<MsMarco.Query> queries, List<List<Hit>> expected, List<List<Hit>> actual) {
+    private static void assertSameResults(String what, List<Corpus.Query> queries, List<List<Hit>> expected, List<List<Hit>> actual) {
         String[] kinds = { "binary_knn", "binary_hybrid", "binary_knn exact", "binary_hybrid exact" };
         for (int i = 0; i < expected.size(); i++) {
             assertSameRanking(what + ": " + kinds[i % 4] + " [" + queries.get(i / 4).text() + "]", expected.get(i), actual.get(i));
@@ -66,7 +67,7 @@ public class ReplicaPromotionIT extends LocalNodesTestCase {
     }
 
     public void testPromotedReplicaAnswersLikeThePrimary() throws Exception {
-        MsMarco data = MsMarco.load();
+        Corpus data = Corpus.sample().extendedTo(DOCS);
         LocalNodes nodes = localNodes("replica-promotion");
         LocalNodes.Node manager = nodes.launch(0, LocalNodes.clusterOf(2, null));
         LocalNodes.Node dataNode = nodes.launch(1, LocalNodes.clusterOf(2, "data"));
@@ -75,7 +76,7 @@ public class ReplicaPromotionIT extends LocalNodesTestCase {
         manager.awaitHealth("green", 2, null);
         manager.awaitModel();
         manager.call("PUT", "/_ingest/pipeline/embed", PIPELINE);
-        manager.call("PUT", "/docs", msmarcoIndex(1, 0, "\"index.routing.allocation.require._name\":\"node-1\""));
+        manager.call("PUT", "/docs", passagesIndex(1, 0, "\"index.routing.allocation.require._name\":\"node-1\""));
         manager.awaitHealth("green", 2, "docs");
         assertEquals("node-1", primaryNode(manager));
         for (int from = 0; from < DOCS; from += 50) {
@@ -91,7 +92,7 @@ public class ReplicaPromotionIT extends LocalNodesTestCase {
         assertEquals(copies.toString(), 2, copies.size());
         assertEquals("node-1", primaryNode(manager));
 
-        List<MsMarco.Query> queries = data.queries.subList(0, QUERIES);
+        List<Corpus.Query> queries = data.queries.subList(0, QUERIES);
         List<List<Hit>> onPrimary = results(manager, queries, "_primary");
         List<List<Hit>> onReplica = results(manager, queries, "_replica");
         assertEquals(10, onPrimary.get(0).size());

@@ -1,7 +1,7 @@
 package org.opensearch.binaryembeddings.encoder;
 
 import org.opensearch.action.support.PlainActionFuture;
-import org.opensearch.binaryembeddings.testdata.MsMarco;
+import org.opensearch.binaryembeddings.testdata.Corpus;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -132,7 +132,7 @@ public class EncoderServiceTests extends LoadedModelsTestCase {
 
     /** Padded batches agree with one-by-one encoding (int8 models move a little under padding). */
     public void testBatchesMatchSingleTexts() {
-        List<String> texts = MsMarco.load().docs.subList(0, 40).stream().map(MsMarco.Doc::content).toList();
+        List<String> texts = Corpus.sample().docs.subList(0, 40).stream().map(Corpus.Doc::content).toList();
         List<float[]> batched = service.encodePassages(BGE, texts);
         double min = 1;
         for (int i = 0; i < texts.size(); i++) {
@@ -144,7 +144,7 @@ public class EncoderServiceTests extends LoadedModelsTestCase {
     }
 
     public void testConcurrentCallersShareOneSession() throws Exception {
-        List<String> texts = MsMarco.load().docs.subList(100, 110).stream().map(MsMarco.Doc::content).toList();
+        List<String> texts = Corpus.sample().docs.subList(100, 110).stream().map(Corpus.Doc::content).toList();
         List<float[]> expected = service.encodePassages(BGE, texts);
         Thread[] threads = new Thread[4];
         List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());

@@ -4,7 +4,7 @@ import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
 
-import org.opensearch.binaryembeddings.testdata.MsMarco;
+import org.opensearch.binaryembeddings.testdata.Corpus;
 import org.opensearch.binaryembeddings.testdata.ReferenceEmbeddings;
 
 import java.util.List;
@@ -15,14 +15,15 @@ import static org.opensearch.binaryembeddings.encoder.TestModels.cosine;
 
 /**
  * Our encoder against an independent implementation (langchain4j's in-process models: same ONNX files, their own
- * tokenizer set-up, pooling and normalization) on msmarco-5k texts.
+ * tokenizer set-up, pooling and normalization) on the project's passages and generated sentence pairs of them
+ * ({@link Corpus#sample()}), and its queries.
  */
 public class ParityTests extends LoadedModelsTestCase {
 
     private static final int PASSAGES = 250;
 
     private static List<String> passages(int from, int count) {
-        return MsMarco.load().docs.subList(from, from + count).stream().map(MsMarco.Doc::content).toList();
+        return Corpus.sample().extendedTo(from + count).docs.subList(from, from + count).stream().map(Corpus.Doc::content).toList();
     }
 
     public void testBgePassagesMatchTheReference() {
@@ -35,14 +36,14 @@ public class ParityTests extends LoadedModelsTestCase {
             minSingle = Math.min(minSingle, cosine(single, reference[i]));
             minBatched = Math.min(minBatched, cosine(batched.get(i), reference[i]));
         }
-        logger.info("bge-small-en-v1.5-q parity on {} msmarco passages: min cosine unbatched {} batched {}", texts.size(), minSingle, minBatched);
+        logger.info("bge-small-en-v1.5-q parity on {} passages: min cosine unbatched {} batched {}", texts.size(), minSingle, minBatched);
         System.out.printf(java.util.Locale.ROOT, "PARITY bge passages n=%d min cosine unbatched=%.6f batched=%.6f%n", texts.size(), minSingle, minBatched);
         assertTrue("unbatched min cosine " + minSingle, minSingle >= 0.999);
         assertTrue("batched min cosine " + minBatched, minBatched >= 0.99);
     }
 
     public void testBgeQueriesMatchTheReference() {
-        List<MsMarco.Query> queries = MsMarco.load().queries;
+        List<Corpus.Query> queries = Corpus.sample().queries;
         float[][] reference = ReferenceEmbeddings.embed(queries.stream().map(q -> ReferenceEmbeddings.BGE_QUERY_PREFIX + q.text()).toList());
         double min = 1;
         for (int i = 0; i < queries.size(); i++) {

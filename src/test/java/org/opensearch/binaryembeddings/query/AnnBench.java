@@ -249,8 +249,8 @@ public final class AnnBench {
         }
         if (o.real()) {
             log("msmarco-5k: loading reference embeddings (cached under %s)", org.opensearch.binaryembeddings.testdata.ReferenceEmbeddings.cacheDir());
-            float[][] docs = org.opensearch.binaryembeddings.testdata.ReferenceEmbeddings.passages();
-            float[][] queries = org.opensearch.binaryembeddings.testdata.ReferenceEmbeddings.queries();
+            float[][] docs = org.opensearch.binaryembeddings.testdata.ReferenceEmbeddings.passages("msmarco-5k", org.opensearch.binaryembeddings.testdata.Corpus.msmarco());
+            float[][] queries = org.opensearch.binaryembeddings.testdata.ReferenceEmbeddings.queries("msmarco-5k", org.opensearch.binaryembeddings.testdata.Corpus.msmarco());
             runDataset(o, "msmarco-5k", "msmarco-5k, bge-small-en-v1.5 int8 reference embeddings (5,000 passages, 50 queries × " + o.realReps() + " timed repetitions)", docs, queries, o.realReps(), 0, builds, points, md, "bench-ann-recall-qps-msmarco.svg");
         }
         KernelBench.Result kernel = null;

@@ -35,20 +35,19 @@ public class SnapshotRestoreIT extends OpenSearchIntegTestCase {
         return List.of(BinaryEmbeddingsPlugin.class);
     }
 
-    private record Hit(String id, double score) implements Rankings.Scored {}
 
-    private List<Hit> hits(String query) {
+    private List<Rankings.Hit> hits(String query) {
         SearchResponse r = client().prepareSearch("docs").setQuery(QueryBuilders.wrapperQuery(query)).setSize(10).get();
         assertEquals(0, r.getFailedShards());
-        List<Hit> out = new ArrayList<>();
+        List<Rankings.Hit> out = new ArrayList<>();
         for (SearchHit h : r.getHits().getHits()) {
-            out.add(new Hit(h.getId(), h.getScore()));
+            out.add(new Rankings.Hit(h.getId(), h.getScore()));
         }
         return out;
     }
 
-    private List<List<Hit>> results(float[][] queries, String[] words) {
-        List<List<Hit>> out = new ArrayList<>();
+    private List<List<Rankings.Hit>> results(float[][] queries, String[] words) {
+        List<List<Rankings.Hit>> out = new ArrayList<>();
         for (int i = 0; i < queries.length; i++) {
             String v = Arrays.toString(queries[i]);
             for (String candidates : new String[] { "", ",\"num_candidates\":10000" }) {
@@ -93,7 +92,7 @@ public class SnapshotRestoreIT extends OpenSearchIntegTestCase {
             for (int j = 0; j < DIMS; j++) queries[i][j] = (float) r.nextGaussian();
             words[i] = vocabulary[r.nextInt(60)] + " " + vocabulary[r.nextInt(60)];
         }
-        List<List<Hit>> before = results(queries, words);
+        List<List<Rankings.Hit>> before = results(queries, words);
         assertEquals(10, before.get(0).size());
         long count = client().prepareSearch("docs").setSize(0).get().getHits().getTotalHits().value();
 
@@ -106,7 +105,7 @@ public class SnapshotRestoreIT extends OpenSearchIntegTestCase {
         ensureGreen("docs");
 
         assertEquals(count, client().prepareSearch("docs").setSize(0).get().getHits().getTotalHits().value());
-        List<List<Hit>> after = results(queries, words);
+        List<List<Rankings.Hit>> after = results(queries, words);
         for (int i = 0; i < before.size(); i++) {
             // same ids, same scores up to the last bits of SIMD float sums (Rankings.scoreTolerance)
             Rankings.assertSameRanking("query " + (i / 4) + " kind " + (i % 4), before.get(i), after.get(i));

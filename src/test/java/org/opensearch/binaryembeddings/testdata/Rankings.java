@@ -18,6 +18,9 @@ public final class Rankings {
         double score();
     }
 
+    /** A hit as a search returned it. */
+    public record Hit(String id, double score) implements Scored {}
+
     /**
      * How far two computations of the same score may differ. The rescoring similarity is a SIMD float sum (Lucene's
      * Panama vector code) whose last bit changes once the JIT compiles it: the same query on the same node gives a score

@@ -11,19 +11,20 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Independent reference embeddings of msmarco-5k: langchain4j's in-process bge-small-en-v1.5 int8 model (test scope
- * only; the same ONNX file the plugin bundles). Computed once and cached under target/cache, because encoding the
- * 5,000 passages takes a minute or two on 2 cores.
+ * Independent reference embeddings of a {@link Corpus}: langchain4j's in-process bge-small-en-v1.5 int8 model (test
+ * scope only; the same ONNX file the plugin bundles). Computed once per corpus and cached under be.cache.dir, because
+ * encoding thousands of passages takes a minute or two on 2 cores.
  */
 public final class ReferenceEmbeddings {
 
     public static final String BGE_QUERY_PREFIX = "Represent this sentence for searching relevant passages: ";
 
-    private static float[][] passages;
-    private static float[][] queries;
+    private static final Map<String, float[][]> CACHE = new HashMap<>();
 
     private ReferenceEmbeddings() {}
 
@@ -31,20 +32,19 @@ public final class ReferenceEmbeddings {
         return Path.of(System.getProperty("be.cache.dir", "target/cache"));
     }
 
-    /** Unit-length embeddings of {@link MsMarco#docs} (title + " " + text), in corpus order. */
-    public static synchronized float[][] passages() {
-        if (passages == null) {
-            passages = cached("ref-bge-small-en-v1.5-q-passages.f32", () -> MsMarco.load().docs.stream().map(MsMarco.Doc::content).toList());
-        }
-        return passages;
+    /**
+     * Unit-length embeddings of the corpus's docs (title + " " + text), in corpus order; {@code name} names the corpus
+     * in the cache file (the size is added).
+     */
+    public static synchronized float[][] passages(String name, Corpus corpus) {
+        String file = "ref-bge-small-en-v1.5-q-" + name + "-" + corpus.docs.size() + "-passages.f32";
+        return CACHE.computeIfAbsent(file, f -> cached(f, () -> corpus.docs.stream().map(Corpus.Doc::content).toList()));
     }
 
-    /** Unit-length embeddings of {@link MsMarco#queries} with the bge query prefix, in file order. */
-    public static synchronized float[][] queries() {
-        if (queries == null) {
-            queries = cached("ref-bge-small-en-v1.5-q-queries.f32", () -> MsMarco.load().queries.stream().map(q -> BGE_QUERY_PREFIX + q.text()).toList());
-        }
-        return queries;
+    /** Unit-length embeddings of the corpus's queries with the bge query prefix, in file order. */
+    public static synchronized float[][] queries(String name, Corpus corpus) {
+        String file = "ref-bge-small-en-v1.5-q-" + name + "-" + corpus.queries.size() + "-queries.f32";
+        return CACHE.computeIfAbsent(file, f -> cached(f, () -> corpus.queries.stream().map(q -> BGE_QUERY_PREFIX + q.text()).toList()));
     }
 
     /** Embeds texts with the reference model (no caching). */

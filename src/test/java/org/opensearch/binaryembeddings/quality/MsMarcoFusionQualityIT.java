@@ -1,11 +1,12 @@
-package org.opensearch.binaryembeddings.query;
+package org.opensearch.binaryembeddings.quality;
 
 import org.opensearch.action.bulk.BulkRequestBuilder;
 import org.opensearch.action.bulk.BulkResponse;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.binaryembeddings.BinaryEmbeddingsPlugin;
 import org.opensearch.binaryembeddings.testdata.ExactSearch;
-import org.opensearch.binaryembeddings.testdata.MsMarco;
+import org.opensearch.binaryembeddings.testdata.Corpus;
+import org.opensearch.binaryembeddings.testdata.Json;
 import org.opensearch.binaryembeddings.testdata.ReferenceEmbeddings;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.xcontent.XContentFactory;
@@ -40,9 +41,9 @@ public class MsMarcoFusionQualityIT extends OpenSearchIntegTestCase {
     }
 
     public void testNdcgOfEveryMethod() throws IOException {
-        MsMarco data = MsMarco.load();
-        float[][] passages = ReferenceEmbeddings.passages();
-        float[][] queries = ReferenceEmbeddings.queries();
+        Corpus data = Corpus.msmarco();
+        float[][] passages = ReferenceEmbeddings.passages("msmarco-5k", data);
+        float[][] queries = ReferenceEmbeddings.queries("msmarco-5k", data);
         client().admin().indices().prepareCreate("msmarco")
             .setSettings(Settings.builder().put("index.binary_embeddings", true).put("index.number_of_shards", 2).put("index.number_of_replicas", 0))
             .setMapping("{\"properties\":{\"text\":{\"type\":\"text\",\"analyzer\":\"standard\"},"
@@ -71,7 +72,7 @@ public class MsMarcoFusionQualityIT extends OpenSearchIntegTestCase {
         methods.put("hybrid rerank", q -> hybrid(data, queries, q, "{\"method\":\"rerank\"}"));
 
         Map<String, Double> ndcg = new LinkedHashMap<>();
-        List<MsMarco.Query> all = data.queries;
+        List<Corpus.Query> all = data.queries;
         for (Map.Entry<String, Function<Integer, String>> m : methods.entrySet()) {
             Map<String, List<String>> ranked = new HashMap<>();
             for (int q = 0; q < all.size(); q++) {
@@ -84,7 +85,7 @@ public class MsMarcoFusionQualityIT extends OpenSearchIntegTestCase {
         }
         Map<String, List<String>> exact = new HashMap<>();
         List<float[]> passageList = Arrays.asList(passages);
-        List<String> docIds = data.docs.stream().map(MsMarco.Doc::id).toList();
+        List<String> docIds = data.docs.stream().map(Corpus.Doc::id).toList();
         for (int q = 0; q < all.size(); q++) {
             exact.put(all.get(q).id(), ExactSearch.top(queries[q], passageList, docIds, 10, i -> true));
         }
@@ -100,15 +101,15 @@ public class MsMarcoFusionQualityIT extends OpenSearchIntegTestCase {
         assertTrue("default hybrid does not lose to the better input" + table, ndcg.get("hybrid default") >= Math.max(bm25, knn) - 0.005);
     }
 
-    private static String match(MsMarco data, int q) {
-        return "{\"match\":{\"text\":" + MsMarco.jsonString(data.queries.get(q).text()) + "}}";
+    private static String match(Corpus data, int q) {
+        return "{\"match\":{\"text\":" + Json.string(data.queries.get(q).text()) + "}}";
     }
 
     private static String knn(float[] v, boolean rescore) {
         return "{\"binary_knn\":{\"field\":\"embedding\",\"vector\":" + Arrays.toString(v) + ",\"k\":10,\"rescore\":" + rescore + "}}";
     }
 
-    private static String hybrid(MsMarco data, float[][] queries, int q, String fusion) {
+    private static String hybrid(Corpus data, float[][] queries, int q, String fusion) {
         return "{\"binary_hybrid\":{\"keyword\":" + match(data, q) + ",\"vector\":{\"field\":\"embedding\",\"vector\":" + Arrays.toString(queries[q])
             + "}" + (fusion == null ? "" : ",\"fusion\":" + fusion) + "}}";
     }
