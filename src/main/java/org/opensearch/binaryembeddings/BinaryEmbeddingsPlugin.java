@@ -7,6 +7,7 @@ import org.opensearch.binaryembeddings.ingest.LocalEmbeddingProcessor;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingFieldMapper;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingsCodecService;
 import org.opensearch.binaryembeddings.query.BinaryHybridQueryBuilder;
+import org.opensearch.binaryembeddings.query.BinaryKnnConcurrentSearchDecider;
 import org.opensearch.binaryembeddings.query.BinaryKnnQueryBuilder;
 import org.opensearch.binaryembeddings.query.FusedHitsQueryBuilder;
 import org.opensearch.binaryembeddings.query.QueryEncoder;
@@ -41,6 +42,7 @@ import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
 import org.opensearch.script.ScriptService;
+import org.opensearch.search.deciders.ConcurrentSearchRequestDecider;
 import org.opensearch.threadpool.ExecutorBuilder;
 import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.client.Client;
@@ -128,6 +130,11 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
     @Override
     public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
         return Map.of(LocalEmbeddingProcessor.TYPE, new LocalEmbeddingProcessor.Factory(encoder::get));
+    }
+
+    @Override
+    public Optional<ConcurrentSearchRequestDecider.Factory> getConcurrentSearchRequestDeciderFactory() {
+        return Optional.of(new BinaryKnnConcurrentSearchDecider.Factory());
     }
 
     @Override

@@ -28,6 +28,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.Callable;
 
 /**
  * The Lucene side of {@code binary_knn} on one shard. Rewriting runs both phases and leaves a {@link FixedScoresQuery}:
@@ -39,6 +40,7 @@ import java.util.Objects;
  * <li>rescoring: each segment's shortlist is scored with the float query against the stored full-precision values
  * (the field's rescoring similarity), and the shard keeps the best {@code k}.</li>
  * </ol>
+ * Segments are searched as separate tasks on the searcher's executor (concurrently when the shard has slices).
  */
 final class BinaryKnnQuery extends Query {
 
@@ -89,9 +91,17 @@ final class BinaryKnnQuery extends Query {
                 .build();
             filterWeight = searcher.createWeight(searcher.rewrite(f), ScoreMode.COMPLETE_NO_SCORES, 1f);
         }
-        List<Hit> scored = new ArrayList<>();
+        // one task per segment on the searcher's executor, as Lucene's own kNN queries do: with OpenSearch's concurrent
+        // segment search the segments' walks run in parallel (BinaryKnnConcurrentSearchDecider asks for it); without
+        // an executor the tasks run one after another on this thread
+        Weight fw = filterWeight;
+        List<Callable<List<Hit>>> tasks = new ArrayList<>();
         for (LeafReaderContext ctx : searcher.getIndexReader().leaves()) {
-            scored.addAll(searchLeaf(ctx, filterWeight));
+            tasks.add(() -> searchLeaf(ctx, fw));
+        }
+        List<Hit> scored = new ArrayList<>();
+        for (List<Hit> hits : searcher.getTaskExecutor().invokeAll(tasks)) {
+            scored.addAll(hits);
         }
         scored.sort(Comparator.comparingDouble((Hit h) -> -h.score()).thenComparingInt(Hit::doc));
         List<Hit> top = new ArrayList<>();
