@@ -17,12 +17,12 @@ import java.util.List;
 import java.util.Random;
 
 /** Helpers shared by the codec tests: fields with the mapper's attributes, a codec, exact references. */
-final class BinaryTestSupport {
+public final class BinaryTestSupport {
 
     private BinaryTestSupport() {}
 
     /** The production codec with {@code format} for every vector field (no test-framework wrappers). */
-    static Codec codec(KnnVectorsFormat format) {
+    public static Codec codec(KnnVectorsFormat format) {
         return new Lucene104Codec() {
             @Override
             public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
@@ -32,7 +32,7 @@ final class BinaryTestSupport {
     }
 
     /** A float field as the mapper indexes it: the truncated vector, the rescoring similarity, the three attributes. */
-    static KnnFloatVectorField floatField(
+    public static KnnFloatVectorField floatField(
         String name,
         float[] v,
         VectorSimilarityFunction similarity,
@@ -66,7 +66,7 @@ final class BinaryTestSupport {
         return d;
     }
 
-    static float[] gaussian(Random random, int dims) {
+    public static float[] gaussian(Random random, int dims) {
         float[] v = new float[dims];
         for (int i = 0; i < dims; i++) {
             v[i] = (float) random.nextGaussian();
@@ -74,7 +74,7 @@ final class BinaryTestSupport {
         return v;
     }
 
-    static float[] unit(float[] v) {
+    public static float[] unit(float[] v) {
         double norm = 0;
         for (float x : v) {
             norm += x * x;

@@ -1,11 +1,6 @@
 package org.opensearch.binaryembeddings.query;
 
-import org.apache.lucene.codecs.Codec;
-import org.apache.lucene.codecs.KnnVectorsFormat;
-import org.apache.lucene.codecs.lucene104.Lucene104Codec;
 import org.apache.lucene.document.Document;
-import org.apache.lucene.document.FieldType;
-import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
@@ -19,7 +14,6 @@ import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.tests.util.LuceneTestCase;
-import org.opensearch.binaryembeddings.codec.BinaryFieldConfig;
 import org.opensearch.binaryembeddings.codec.BinaryHnswVectorsFormat;
 import org.opensearch.binaryembeddings.codec.BitSimilarity;
 import org.opensearch.binaryembeddings.codec.RescorePrecision;
@@ -30,6 +24,11 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+
+import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.codec;
+import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.floatField;
+import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.gaussian;
+import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.unit;
 
 /**
  * binary_knn searches each segment as a task on the searcher's executor: with an executor (OpenSearch's concurrent
@@ -54,27 +53,15 @@ public class ConcurrentSegmentsTests extends LuceneTestCase {
 
     public void testSameHitsWithAndWithoutAnExecutor() throws Exception {
         Random random = new Random(42);
-        FieldType type = new FieldType(KnnFloatVectorField.createFieldType(DIMS, VectorSimilarityFunction.COSINE));
-        type.putAttribute(BinaryFieldConfig.BINARY_DIMS_ATTRIBUTE, Integer.toString(DIMS));
-        type.putAttribute(BinaryFieldConfig.SIMILARITY_ATTRIBUTE, BitSimilarity.HAMMING.attributeValue());
-        type.putAttribute(BinaryFieldConfig.RESCORE_PRECISION_ATTRIBUTE, RescorePrecision.FLOAT32.attributeValue());
-        type.freeze();
-        KnnVectorsFormat format = new BinaryHnswVectorsFormat();
-        Codec codec = new Lucene104Codec() {
-            @Override
-            public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
-                return format;
-            }
-        };
         ExecutorService executor = Executors.newFixedThreadPool(2);
         try (Directory dir = newFSDirectory(createTempDir("segments"))) {
             // 10 segments of 400 (graph walks), one of 50 (below the beam: exact path)
-            IndexWriterConfig iwc = new IndexWriterConfig().setCodec(codec).setMergePolicy(NoMergePolicy.INSTANCE);
+            IndexWriterConfig iwc = new IndexWriterConfig().setCodec(codec(new BinaryHnswVectorsFormat())).setMergePolicy(NoMergePolicy.INSTANCE);
             try (IndexWriter w = new IndexWriter(dir, iwc)) {
                 for (int s = 0; s < 11; s++) {
                     for (int i = 0; i < (s == 10 ? 50 : 400); i++) {
                         Document d = new Document();
-                        d.add(new KnnFloatVectorField("v", gaussian(random), type));
+                        d.add(floatField("v", gaussian(random, DIMS), VectorSimilarityFunction.COSINE, DIMS, BitSimilarity.HAMMING, RescorePrecision.FLOAT32));
                         d.add(new StringField("tag", random.nextInt(4) == 0 ? "a" : "b", StringField.Store.NO));
                         w.addDocument(d);
                     }
@@ -86,7 +73,7 @@ public class ConcurrentSegmentsTests extends LuceneTestCase {
                 IndexSearcher oneThread = new IndexSearcher(reader);
                 IndexSearcher concurrent = new IndexSearcher(reader, executor);
                 for (int q = 0; q < 20; q++) {
-                    float[] query = gaussian(random);
+                    float[] query = gaussian(random, DIMS);
                     for (TermQuery filter : new TermQuery[] { null, new TermQuery(new Term("tag", "a")) }) {
                         BinaryKnnQuery knn = new BinaryKnnQuery("v", SPEC, unit(query), SignBits.pack(query, DIMS), 10, 40, 100, true, filter, null);
                         TopDocs expected = oneThread.search(knn, 10);
@@ -105,25 +92,5 @@ public class ConcurrentSegmentsTests extends LuceneTestCase {
             executor.shutdown();
             assertTrue(executor.awaitTermination(10, TimeUnit.SECONDS));
         }
-    }
-
-    private static float[] gaussian(Random random) {
-        float[] v = new float[DIMS];
-        for (int i = 0; i < DIMS; i++) {
-            v[i] = (float) random.nextGaussian();
-        }
-        return v;
-    }
-
-    private static float[] unit(float[] v) {
-        double norm = 0;
-        for (float x : v) {
-            norm += x * x;
-        }
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = (float) (v[i] / Math.sqrt(norm));
-        }
-        return out;
     }
 }
