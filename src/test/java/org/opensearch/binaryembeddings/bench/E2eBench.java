@@ -1,18 +1,10 @@
 package org.opensearch.binaryembeddings.bench;
 
-
 import org.opensearch.binaryembeddings.testdata.Corpus;
 import org.opensearch.binaryembeddings.testdata.Json;
-import org.opensearch.common.xcontent.XContentHelper;
-import org.opensearch.common.xcontent.json.JsonXContent;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -33,16 +25,14 @@ import java.util.Map;
 public final class E2eBench {
 
     private static final String MODEL = "bge-small-en-v1.5-q";
-    private static HttpClient http;
-    private static String base;
+    private static HttpNode node;
 
     private E2eBench() {}
 
     public static void main(String[] args) throws Exception {
-        base = args.length > 0 ? args[0] : "http://127.0.0.1:9280";
+        node = new HttpNode(args.length > 0 ? args[0] : "http://127.0.0.1:9280");
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         Path out = Path.of(args.length > 2 ? args[2] : "target/bench/e2e-results.md");
-        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         Corpus data = Corpus.msmarco();
 
         waitForModels();
@@ -213,23 +203,14 @@ public final class E2eBench {
     }
 
     private static Map<String, Object> call(String method, String path, String body) throws Exception {
-        return call(method, path, body, false);
+        return node.call(method, path, body);
     }
 
     private static Map<String, Object> call(String method, String path, String body, boolean ignoreErrors) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(10));
-        String type = path.contains("_bulk") ? "application/x-ndjson" : "application/json";
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", type);
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() >= 300 && ignoreErrors == false) {
-            throw new IllegalStateException(method + " " + path + " -> " + r.statusCode() + ": " + r.body());
-        }
-        return XContentHelper.convertToMap(JsonXContent.jsonXContent, r.body(), false);
+        return node.call(method, path, body, ignoreErrors);
     }
 
     private static void log(String format, Object... args) {
         System.err.printf(Locale.ROOT, "[%tT] %s%n", System.currentTimeMillis(), String.format(Locale.ROOT, format, args));
     }
-
-    /** A JSON string literal (Jackson's escaping, as the server's own JSON output uses). */
 }
