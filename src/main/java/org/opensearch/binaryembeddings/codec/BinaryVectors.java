@@ -99,6 +99,31 @@ public final class BinaryVectors {
      */
     public TopDocs searchBits(byte[] queryBits, int n, int efSearch, DocIdSetIterator filter) throws IOException {
         checkQuery(queryBits, n);
+        return searchTarget(queryBits, n, efSearch, filter);
+    }
+
+    /**
+     * {@link #searchBits}, but the graph is walked (and the exact fallback scans) by the asymmetric estimate of
+     * {@code query}'s similarity to each document's sign bits ({@link AsymmetricQuery}), so the candidates are the
+     * documents the float query is likely nearest to rather than those with the fewest differing bits. The scores are
+     * that estimate, not a bit similarity.
+     *
+     * @param query the float query (its first {@code binaryDims} values are used)
+     */
+    public TopDocs searchAsymmetric(float[] query, int n, int efSearch, DocIdSetIterator filter) throws IOException {
+        if (query.length < config.binaryDims()) {
+            throw new IllegalArgumentException(
+                "query has " + query.length + " dims, field [" + field + "] binarizes " + config.binaryDims()
+            );
+        }
+        if (n <= 0) {
+            throw new IllegalArgumentException("n must be positive, got " + n);
+        }
+        return searchTarget(AsymmetricQuery.encode(query, config.binaryDims()), n, efSearch, filter);
+    }
+
+    /** The graph walk (or exact scan) for a target the bits' scorer understands: packed bits or an asymmetric query. */
+    private TopDocs searchTarget(byte[] queryBits, int n, int efSearch, DocIdSetIterator filter) throws IOException {
         int k = Math.max(n, efSearch);
         AcceptDocs accept = acceptDocs(filter);
         int visitLimit = Integer.MAX_VALUE;
@@ -110,7 +135,7 @@ public final class BinaryVectors {
             visitLimit = passing + 1;
         }
         TopKnnCollector collector = new TopKnnCollector(k, visitLimit);
-        reader.search(field, queryBits, collector, accept);
+        reader.graphReader().search(field, queryBits, collector, accept);
         if (collector.earlyTerminated()) {
             return exactSearch(queryBits, n, accept);
         }
@@ -203,6 +228,25 @@ public final class BinaryVectors {
         if (query.length != config.dimension()) {
             throw new IllegalArgumentException("query has " + query.length + " dims, field [" + field + "] has " + config.dimension());
         }
+        return scoreDocs(values, docs, ord -> config.rescoreSimilarity().compare(query, values.vectorValue(ord)));
+    }
+
+    /**
+     * The field's bit similarity (as {@link #searchBits} scores) of {@code queryBits} and the bits of each of
+     * {@code docs}, in the order given; NaN for a doc without a value.
+     */
+    public float[] bitScores(byte[] queryBits, int[] docs) throws IOException {
+        checkQuery(queryBits, 1);
+        ByteVectorValues bits = bitValues();
+        return scoreDocs(bits, docs, ord -> config.bitSimilarity().score(queryBits, bits.vectorValue(ord)));
+    }
+
+    private interface OrdScorer {
+        float score(int ord) throws IOException;
+    }
+
+    /** Scores each of {@code docs} (visited in doc order, reported in the order given) by its ordinal in {@code values}. */
+    private static float[] scoreDocs(KnnVectorValues values, int[] docs, OrdScorer scorer) throws IOException {
         long[] byDoc = new long[docs.length]; // doc in the high half, position in the low half: sorts by doc
         for (int i = 0; i < docs.length; i++) {
             byDoc[i] = ((long) docs[i] << 32) | i;
@@ -217,7 +261,7 @@ public final class BinaryVectors {
                 it.advance(doc);
             }
             if (it.docID() == doc) {
-                scores[(int) entry] = config.rescoreSimilarity().compare(query, values.vectorValue(it.index()));
+                scores[(int) entry] = scorer.score(it.index());
             }
         }
         return scores;

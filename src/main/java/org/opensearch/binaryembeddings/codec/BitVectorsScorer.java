@@ -12,8 +12,8 @@ import java.io.IOException;
 
 /**
  * Scores packed bit vectors with the field's {@link BitSimilarity}, which it learns from the similarity tag the graph
- * field carries ({@link BitSimilarity#graphTag()}). Used by the packed-bits flat format for graph construction, graph
- * search and exact scans.
+ * field carries ({@link BitSimilarity#graphTag()}), or by the estimate of an {@link AsymmetricQuery} when the target is
+ * one. Used by the packed-bits flat format for graph construction, graph search and exact scans.
  */
 final class BitVectorsScorer implements FlatVectorsScorer {
 
@@ -35,6 +35,9 @@ final class BitVectorsScorer implements FlatVectorsScorer {
     @Override
     public RandomVectorScorer getRandomVectorScorer(VectorSimilarityFunction tag, KnnVectorValues values, byte[] target) {
         ByteVectorValues bits = bytes(values);
+        if (AsymmetricQuery.isEncoded(target, bits.dimension())) {
+            return AsymmetricQuery.scorer(bits, target);
+        }
         FlatVectorsScorer.checkDimensions(target.length, bits.dimension());
         return new Scorer(BitSimilarity.fromGraphTag(tag), bits, target);
     }

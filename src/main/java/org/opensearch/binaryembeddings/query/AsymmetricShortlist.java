@@ -19,7 +19,7 @@ final class AsymmetricShortlist {
 
     private AsymmetricShortlist() {}
 
-    /** The best {@code n} of {@code candidates} by asymmetric score, keeping their bit-similarity scores. */
+    /** The best {@code n} of {@code candidates} by asymmetric score, keeping the scores they came with. */
     static TopDocs narrow(BinaryVectors vectors, float[] query, TopDocs candidates, int n) throws IOException {
         ScoreDoc[] hits = candidates.scoreDocs;
         if (hits.length <= n) {

@@ -54,6 +54,7 @@ final class BinaryKnnQuery extends Query {
     private final boolean rescore;
     private final Query filter;
     private final Float minScore;
+    private final boolean asymmetricWalk;
 
     BinaryKnnQuery(
         String field,
@@ -67,6 +68,22 @@ final class BinaryKnnQuery extends Query {
         Query filter,
         Float minScore
     ) {
+        this(field, spec, vector, bits, k, shortlist, numCandidates, rescore, filter, minScore, true);
+    }
+
+    private BinaryKnnQuery(
+        String field,
+        BinaryEmbeddingSpec spec,
+        float[] vector,
+        byte[] bits,
+        int k,
+        int shortlist,
+        int numCandidates,
+        boolean rescore,
+        Query filter,
+        Float minScore,
+        boolean asymmetricWalk
+    ) {
         this.field = field;
         this.spec = spec;
         this.vector = vector;
@@ -77,6 +94,15 @@ final class BinaryKnnQuery extends Query {
         this.rescore = rescore && vector != null && spec.hasRescoreValues();
         this.filter = filter;
         this.minScore = minScore;
+        this.asymmetricWalk = asymmetricWalk;
+    }
+
+    /**
+     * The same query walking the graph by Hamming distance, as before the asymmetric walk (the beam is still narrowed
+     * by the asymmetric score): for the benchmark's side-by-side of the two walks on the same index.
+     */
+    BinaryKnnQuery withHammingWalk() {
+        return new BinaryKnnQuery(field, spec, vector, bits, k, shortlist, numCandidates, rescore, filter, minScore, false);
     }
 
     /** One scored candidate: global doc, phase-1 bit similarity, final score. */
@@ -178,9 +204,13 @@ final class BinaryKnnQuery extends Query {
         if (scoreAll) {
             found = vectors.exactSearch(bits, Math.max(1, candidates), iterator(accepted));
         } else if (rescore) {
-            // the walk's whole beam, narrowed to the shortlist by an asymmetric score (float query against the bits):
-            // symmetric Hamming ties and near-ties are where a sign-bit shortlist loses true neighbours
-            found = AsymmetricShortlist.narrow(vectors, vector, vectors.searchBits(bits, beam, beam, iterator(accepted)), shortlist);
+            // the graph walked by the asymmetric estimate of the float query's similarity (AsymmetricQuery), its whole
+            // beam narrowed to the shortlist by the same estimate with the float values: Hamming throws the query's
+            // magnitudes away, and its ties and near-ties are where a sign-bit shortlist loses true neighbours
+            TopDocs beamDocs = asymmetricWalk
+                ? vectors.searchAsymmetric(vector, beam, beam, iterator(accepted))
+                : vectors.searchBits(bits, beam, beam, iterator(accepted));
+            found = AsymmetricShortlist.narrow(vectors, vector, beamDocs, shortlist);
         } else {
             found = vectors.searchBits(bits, shortlist, beam, iterator(accepted));
         }
@@ -189,9 +219,11 @@ final class BinaryKnnQuery extends Query {
             docs[i] = found.scoreDocs[i].doc;
         }
         float[] rescored = rescore ? vectors.rescore(vector, docs) : null;
+        // the asymmetric walk's scores are estimates, not bit similarities: explain shows the Hamming / Jaccard of each hit
+        float[] bitScores = rescore && scoreAll == false ? vectors.bitScores(bits, docs) : null;
         List<Hit> hits = new ArrayList<>(docs.length);
         for (int i = 0; i < docs.length; i++) {
-            float bitScore = found.scoreDocs[i].score;
+            float bitScore = bitScores == null ? found.scoreDocs[i].score : bitScores[i];
             float score = rescored == null ? bitScore : rescored[i];
             if (Float.isNaN(score) == false) {
                 hits.add(new Hit(ctx.docBase + docs[i], bitScore, score));
@@ -225,12 +257,24 @@ final class BinaryKnnQuery extends Query {
         BinaryKnnQuery q = (BinaryKnnQuery) o;
         return field.equals(q.field) && Arrays.equals(vector, q.vector) && Arrays.equals(bits, q.bits) && k == q.k
             && shortlist == q.shortlist && numCandidates == q.numCandidates && rescore == q.rescore && Objects.equals(filter, q.filter)
-            && Objects.equals(minScore, q.minScore) && spec.equals(q.spec);
+            && Objects.equals(minScore, q.minScore) && spec.equals(q.spec) && asymmetricWalk == q.asymmetricWalk;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(classHash(), field, Arrays.hashCode(vector), Arrays.hashCode(bits), k, shortlist, numCandidates, rescore, filter, minScore);
+        return Objects.hash(
+            classHash(),
+            field,
+            Arrays.hashCode(vector),
+            Arrays.hashCode(bits),
+            k,
+            shortlist,
+            numCandidates,
+            rescore,
+            filter,
+            minScore,
+            asymmetricWalk
+        );
     }
 
     /** Unused by rewriting but required: the query never reaches a searcher un-rewritten. */

@@ -1,0 +1,105 @@
+package org.opensearch.binaryembeddings.codec;
+
+import org.apache.lucene.index.ByteVectorValues;
+import org.apache.lucene.util.BitUtil;
+import org.apache.lucene.util.hnsw.RandomVectorScorer;
+
+import java.io.IOException;
+
+/**
+ * A float query scored against packed sign bits during the graph walk: the query's first {@code binaryDims} values
+ * quantized to 4 bits and kept as four bit planes, so that {@code Σ q_i · b_i} over a document's set bits costs five
+ * popcounts of {@code binaryDims} bits (plane AND bits, and the bits alone) instead of a loop over the dims.
+ *
+ * <p>Why: ranking by that sum is ranking by {@code q · sign(d)} (= {@code 2 Σ q_i b_i − Σ q_i}), the estimate of the
+ * query's similarity to the document that the sign bits allow, while Hamming distance throws the query's magnitudes
+ * away. On msmarco-5k (bge-small int8, 384 bits) an exact scan keeping the top 40 by this estimate and rescoring them
+ * with floats finds recall@10 0.978, by Hamming 0.940; the top 100: 0.988 against 0.966. Walking the graph by it puts
+ * those candidates into the beam in the first place. Lucene's 1-bit format scores a 4-bit query the same way; 4 bits
+ * lose nothing measurable against the float sum here, and the graph, built by Hamming, is unchanged.
+ *
+ * <p>Encoded as a byte[] target so that it travels through Lucene's HNSW reader to {@link BitVectorsScorer} like a
+ * query of packed bits: four planes of {@code bitBytes} bytes (plane {@code p} holds bit {@code p} of each quantized
+ * value, in {@link SignBits}' bit order), then the quantization's lower bound and step as two big-endian floats. Its
+ * length, {@code 4 × bitBytes + 8}, tells it apart from packed bits ({@code bitBytes}).
+ */
+public final class AsymmetricQuery {
+
+    private static final int PLANES = 4;
+    private static final int LEVELS = (1 << PLANES) - 1;
+
+    private AsymmetricQuery() {}
+
+    /** The encoded target of a float query for a field of {@code binaryDims} bits (dims past the bits are ignored). */
+    public static byte[] encode(float[] query, int binaryDims) {
+        int bitBytes = SignBits.byteLength(binaryDims);
+        int dims = Math.min(binaryDims, query.length);
+        float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < dims; i++) {
+            lo = Math.min(lo, query[i]);
+            hi = Math.max(hi, query[i]);
+        }
+        if (dims == 0) {
+            lo = hi = 0;
+        }
+        float step = hi > lo ? (hi - lo) / LEVELS : 0f;
+        byte[] out = new byte[PLANES * bitBytes + 2 * Float.BYTES];
+        for (int i = 0; i < dims; i++) {
+            int u = step == 0 ? 0 : Math.round((query[i] - lo) / step);
+            for (int p = 0; p < PLANES; p++) {
+                if ((u >>> p & 1) != 0) {
+                    out[p * bitBytes + i / 8] |= (byte) (0x80 >>> (i % 8));
+                }
+            }
+        }
+        BitUtil.VH_BE_FLOAT.set(out, PLANES * bitBytes, lo);
+        BitUtil.VH_BE_FLOAT.set(out, PLANES * bitBytes + Float.BYTES, step);
+        return out;
+    }
+
+    /** Whether {@code target} is an encoded asymmetric query for vectors of {@code bitBytes} bytes. */
+    static boolean isEncoded(byte[] target, int bitBytes) {
+        return target.length == PLANES * bitBytes + 2 * Float.BYTES;
+    }
+
+    /**
+     * Scores {@code values} by {@code Σ q_i b_i} with the quantized query, shifted by {@code min(0, lo) · bits} so that
+     * no score is negative (Lucene's collectors expect that); the shift is the same for every document.
+     */
+    static RandomVectorScorer scorer(ByteVectorValues values, byte[] target) {
+        int bitBytes = values.dimension();
+        int words = bitBytes / Long.BYTES;
+        long[][] planes = new long[PLANES][words];
+        byte[][] tails = new byte[PLANES][bitBytes - words * Long.BYTES];
+        for (int p = 0; p < PLANES; p++) {
+            for (int w = 0; w < words; w++) {
+                planes[p][w] = (long) BitUtil.VH_LE_LONG.get(target, p * bitBytes + w * Long.BYTES);
+            }
+            System.arraycopy(target, p * bitBytes + words * Long.BYTES, tails[p], 0, tails[p].length);
+        }
+        float lo = (float) BitUtil.VH_BE_FLOAT.get(target, PLANES * bitBytes);
+        float step = (float) BitUtil.VH_BE_FLOAT.get(target, PLANES * bitBytes + Float.BYTES);
+        float shift = -Math.min(0f, lo) * bitBytes * Byte.SIZE;
+        long[] plane0 = planes[0], plane1 = planes[1], plane2 = planes[2], plane3 = planes[3];
+        return new RandomVectorScorer.AbstractRandomVectorScorer(values) {
+            @Override
+            public float score(int node) throws IOException {
+                byte[] d = values.vectorValue(node);
+                int set = 0, weighted = 0;
+                for (int w = 0; w < words; w++) {
+                    long b = (long) BitUtil.VH_LE_LONG.get(d, w * Long.BYTES);
+                    set += Long.bitCount(b);
+                    weighted += Long.bitCount(plane0[w] & b) + 2 * Long.bitCount(plane1[w] & b) + 4 * Long.bitCount(plane2[w] & b) + 8
+                        * Long.bitCount(plane3[w] & b);
+                }
+                for (int t = 0, j = words * Long.BYTES; j < bitBytes; t++, j++) {
+                    int b = d[j] & 0xFF;
+                    set += Integer.bitCount(b);
+                    weighted += Integer.bitCount(tails[0][t] & b) + 2 * Integer.bitCount(tails[1][t] & b) + 4 * Integer.bitCount(tails[2][t] & b)
+                        + 8 * Integer.bitCount(tails[3][t] & b);
+                }
+                return shift + lo * set + step * weighted;
+            }
+        };
+    }
+}
