@@ -26,16 +26,23 @@ import java.util.Map;
 /**
  * Reads the delegate's stored fields and fills the placeholders of derived-source fields in {@code _source} and
  * {@code _recovery_source} with the document's vectors (see {@link DerivedSourceStoredFieldsFormat}). Clones and
- * merge instances share one lazily opened vectors reader, closed with this reader.
+ * merge instances share one lazily opened vectors reader, closed with the reader the format opened.
  */
 final class DerivedSourceStoredFieldsReader extends StoredFieldsReader {
 
     private final StoredFieldsReader in;
     private final Vectors vectors;
+    /** Whether closing this reader closes the vectors: only the reader the format opened, not clones or merge instances. */
+    private final boolean ownsVectors;
 
     DerivedSourceStoredFieldsReader(StoredFieldsReader in, Vectors vectors) {
+        this(in, vectors, true);
+    }
+
+    private DerivedSourceStoredFieldsReader(StoredFieldsReader in, Vectors vectors, boolean ownsVectors) {
         this.in = in;
         this.vectors = vectors;
+        this.ownsVectors = ownsVectors;
     }
 
     /** The delegate's reader, for merges that copy stored documents as they are. */
@@ -60,13 +67,13 @@ final class DerivedSourceStoredFieldsReader extends StoredFieldsReader {
 
     @Override
     public StoredFieldsReader clone() {
-        return new DerivedSourceStoredFieldsReader(in.clone(), vectors);
+        return new DerivedSourceStoredFieldsReader(in.clone(), vectors, false);
     }
 
     @Override
     public StoredFieldsReader getMergeInstance() {
         // also the sequential reader of OpenSearch's fetch phase: it must fill placeholders too
-        return new DerivedSourceStoredFieldsReader(in.getMergeInstance(), vectors);
+        return new DerivedSourceStoredFieldsReader(in.getMergeInstance(), vectors, false);
     }
 
     @Override
@@ -76,7 +83,7 @@ final class DerivedSourceStoredFieldsReader extends StoredFieldsReader {
 
     @Override
     public void close() throws IOException {
-        IOUtils.close(in, vectors);
+        IOUtils.close(in, ownsVectors ? vectors : null);
     }
 
     @Override
@@ -181,7 +188,11 @@ final class DerivedSourceStoredFieldsReader extends StoredFieldsReader {
                     FloatVectorValues v = r.getFloatVectorValues(fi.name);
                     int ord = ordOf(v, doc);
                     if (ord >= 0) {
-                        values.put(fi.name, v.vectorValue(ord).clone());
+                        float[] vector = v.vectorValue(ord).clone();
+                        if (RescorePrecision.INT8.attributeValue().equals(fi.getAttribute(BinaryFieldConfig.RESCORE_PRECISION_ATTRIBUTE))) {
+                            keepSigns(vector, r.getByteVectorValues(fi.name), doc);
+                        }
+                        values.put(fi.name, vector);
                     }
                 } else {
                     ByteVectorValues v = r.getByteVectorValues(fi.name);
@@ -192,6 +203,27 @@ final class DerivedSourceStoredFieldsReader extends StoredFieldsReader {
                 }
             }
             return values;
+        }
+
+        /**
+         * An int8 value close to zero can decode to the other side of zero than the value the document was indexed
+         * with; such a value is moved to the near side (0, or the smallest positive float), less than half a
+         * quantization step, so that re-indexing the rebuilt vector gives the document's sign bits again.
+         */
+        private static void keepSigns(float[] vector, ByteVectorValues bits, int doc) throws IOException {
+            int ord = ordOf(bits, doc);
+            if (ord < 0) {
+                return;
+            }
+            byte[] packed = bits.vectorValue(ord);
+            for (int i = 0; i < vector.length && i / 8 < packed.length; i++) {
+                boolean one = (packed[i / 8] & (0x80 >>> (i % 8))) != 0;
+                if (one && vector[i] <= 0) {
+                    vector[i] = Float.MIN_NORMAL;
+                } else if (one == false && vector[i] > 0) {
+                    vector[i] = 0f;
+                }
+            }
         }
 
         private static int ordOf(KnnVectorValues values, int doc) throws IOException {
