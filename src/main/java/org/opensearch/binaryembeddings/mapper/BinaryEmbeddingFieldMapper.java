@@ -4,7 +4,13 @@ import org.apache.lucene.document.FieldType;
 import org.apache.lucene.document.KnnByteVectorField;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.StoredField;
+import org.apache.lucene.index.ByteVectorValues;
+import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.IndexableField;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.index.VectorEncoding;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.util.BytesRef;
 import org.opensearch.binaryembeddings.codec.BinaryFieldConfig;
@@ -16,6 +22,7 @@ import org.opensearch.binaryembeddings.encoder.ModelPaths;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec.RescoreSimilarity;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
+import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.core.xcontent.XContentParser.Token;
 import org.opensearch.index.mapper.MapperParsingException;
@@ -25,6 +32,7 @@ import org.opensearch.index.mapper.SourceFieldMapper;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -328,6 +336,38 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
             if (stripped != bytes) {
                 List<IndexableField> fields = root.getFields();
                 fields.set(fields.indexOf(field), new StoredField(stored, stripped));
+            }
+        }
+    }
+
+    /**
+     * OpenSearch's index-wide derived source ({@code index.derived_source.enabled}, no {@code _source} stored at all)
+     * asks each field to write itself back: the stored float values (int8: dequantized) or the packed bits as hex.
+     */
+    @Override
+    public void canDeriveSource() {
+        if (copyTo() != null && copyTo().copyToFields().isEmpty() == false) {
+            throw new UnsupportedOperationException("Unable to derive source for fields with copy_to parameter set");
+        }
+    }
+
+    @Override
+    public void deriveSource(XContentBuilder builder, LeafReader leafReader, int docId) throws IOException {
+        FieldInfo info = leafReader.getFieldInfos().fieldInfo(name());
+        if (info == null || info.hasVectorValues() == false) {
+            return;
+        }
+        if (info.getVectorEncoding() == VectorEncoding.FLOAT32) {
+            FloatVectorValues values = leafReader.getFloatVectorValues(name());
+            KnnVectorValues.DocIndexIterator it = values == null ? null : values.iterator();
+            if (it != null && it.advance(docId) == docId) {
+                builder.array(simpleName(), values.vectorValue(it.index()));
+            }
+        } else {
+            ByteVectorValues values = leafReader.getByteVectorValues(name());
+            KnnVectorValues.DocIndexIterator it = values == null ? null : values.iterator();
+            if (it != null && it.advance(docId) == docId) {
+                builder.field(simpleName(), HexFormat.of().formatHex(values.vectorValue(it.index())));
             }
         }
     }

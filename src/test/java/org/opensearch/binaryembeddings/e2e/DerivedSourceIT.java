@@ -203,6 +203,23 @@ public class DerivedSourceIT extends RealNodeTestCase {
         assertTrue("derived " + derived + " stored " + stored, derived < stored * 0.6);
     }
 
+    public void testIndexWideDerivedSourceOfOpenSearch() throws Exception {
+        float[][] v = vectors(4);
+        call("PUT", "/core", "{\"settings\":{\"index.binary_embeddings\":true,\"index.derived_source.enabled\":true,\"number_of_shards\":1,"
+            + "\"number_of_replicas\":0},\"mappings\":{\"properties\":{\"n\":{\"type\":\"integer\"},\"text\":{\"type\":\"text\",\"store\":true},"
+            + "\"e\":{\"type\":\"binary_embedding\",\"dims\":" + DIMS + ",\"truncate_to\":" + TRUNC + "},"
+            + "\"q\":{\"type\":\"binary_embedding\",\"dims\":" + DIMS + ",\"rescore\":{\"precision\":\"int8\"}},"
+            + "\"b\":{\"type\":\"binary_embedding\",\"dims\":" + DIMS + ",\"rescore\":{\"precision\":\"none\"}}}}}");
+        load("core", v);
+        for (int i = 0; i < DOCS; i += 9) {
+            Map<String, Object> s = source("core", Integer.toString(i));
+            assertArrayEquals(truncatedUnit(v[i]), floats(s.get("e")), 0f);
+            assertArrayEquals(unit(v[i]), floats(s.get("q")), 0.02f);
+            assertEquals(hexBits(v[i]), s.get("b"));
+            assertEquals(i, ((Number) s.get("n")).intValue());
+        }
+    }
+
     private static float[] unit(float[] v) {
         double norm = 0;
         for (float x : v) {
