@@ -6,6 +6,8 @@ import org.opensearch.binaryembeddings.encoder.EncoderSettings;
 import org.opensearch.binaryembeddings.ingest.LocalEmbeddingProcessor;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingFieldMapper;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingsCodecService;
+import org.opensearch.binaryembeddings.mapper.SourceVectors;
+import org.opensearch.binaryembeddings.codec.DerivedSourceStoredFieldsFormat;
 import org.opensearch.binaryembeddings.query.BinaryHybridQueryBuilder;
 import org.opensearch.binaryembeddings.query.BinaryKnnConcurrentSearchDecider;
 import org.opensearch.binaryembeddings.query.BinaryKnnQueryBuilder;
@@ -69,6 +71,11 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
     private final SetOnce<EncoderService> encoder = new SetOnce<>();
     /** Filled in createComponents; the query parsers are registered before that. */
     private final QueryServices queryServices = new QueryServices();
+
+    static {
+        // the codec fills derived-source placeholders through this; it reads segments without any index's mapping
+        DerivedSourceStoredFieldsFormat.install(SourceVectors.INSTANCE);
+    }
 
     @Override
     public List<Setting<?>> getSettings() {

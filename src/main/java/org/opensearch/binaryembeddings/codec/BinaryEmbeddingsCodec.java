@@ -3,6 +3,7 @@ package org.opensearch.binaryembeddings.codec;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.FilterCodec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.StoredFieldsFormat;
 import org.apache.lucene.codecs.lucene104.Lucene104Codec;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat;
@@ -10,8 +11,10 @@ import org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat;
 import java.util.function.Function;
 
 /**
- * The index codec of indices that hold {@code binary_embedding} fields: the node's codec with one change, a per-field
- * vector format that sends those fields to {@link BinaryHnswVectorsFormat}.
+ * The index codec of indices that hold {@code binary_embedding} fields: the node's codec with two changes, a per-field
+ * vector format that sends those fields to {@link BinaryHnswVectorsFormat}, and stored fields that keep the vectors of
+ * derived-source fields out of the stored source documents and put them back on read
+ * ({@link DerivedSourceStoredFieldsFormat}).
  *
  * <p>Written segments name this codec; when Lucene reopens them it creates it through SPI with the no-argument
  * constructor. That instance never chooses formats: readers resolve each field's vector format by the name recorded
@@ -22,6 +25,7 @@ public final class BinaryEmbeddingsCodec extends FilterCodec {
     public static final String NAME = "BinaryEmbeddings104";
 
     private final KnnVectorsFormat vectors;
+    private final StoredFieldsFormat storedFields;
 
     /** For SPI (reading). */
     public BinaryEmbeddingsCodec() {
@@ -42,10 +46,16 @@ public final class BinaryEmbeddingsCodec extends FilterCodec {
                 return ours != null ? ours : fallback;
             }
         };
+        this.storedFields = new DerivedSourceStoredFieldsFormat(delegate.storedFieldsFormat(), () -> vectors);
     }
 
     @Override
     public KnnVectorsFormat knnVectorsFormat() {
         return vectors;
+    }
+
+    @Override
+    public StoredFieldsFormat storedFieldsFormat() {
+        return storedFields;
     }
 }

@@ -3,25 +3,39 @@ package org.opensearch.binaryembeddings.mapper;
 import org.apache.lucene.document.FieldType;
 import org.apache.lucene.document.KnnByteVectorField;
 import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.index.ByteVectorValues;
+import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.IndexableField;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.index.VectorEncoding;
 import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.util.BytesRef;
 import org.opensearch.binaryembeddings.codec.BinaryFieldConfig;
 import org.opensearch.binaryembeddings.codec.BitSimilarity;
+import org.opensearch.binaryembeddings.codec.DerivedSourceStoredFieldsFormat;
 import org.opensearch.binaryembeddings.codec.RescorePrecision;
 import org.opensearch.binaryembeddings.codec.SignBits;
 import org.opensearch.binaryembeddings.encoder.ModelPaths;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec.RescoreSimilarity;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
+import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.core.xcontent.XContentParser.Token;
 import org.opensearch.index.mapper.MapperParsingException;
 import org.opensearch.index.mapper.ParametrizedFieldMapper;
 import org.opensearch.index.mapper.ParseContext;
+import org.opensearch.index.mapper.SourceFieldMapper;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The {@code binary_embedding} field: takes a vector of {@code dims} numbers (or pre-packed bits), keeps the leading
@@ -113,6 +127,14 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
             "float",
             "packed"
         );
+        // where the vector is kept: only in the codec's files, rebuilt into _source on read (derived), or also in _source
+        private final Parameter<String> source = Parameter.restrictedStringParam(
+            "source",
+            false,
+            m -> toType(m).derivedSource ? "derived" : "stored",
+            "derived",
+            "stored"
+        );
         private final Parameter<Map<String, String>> meta = Parameter.metaParam();
 
         public Builder(String name) {
@@ -121,7 +143,7 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
 
         @Override
         protected List<Parameter<?>> getParameters() {
-            return List.of(dims, truncateTo, binaryDims, similarity, rescore, model, hnsw, input, meta);
+            return List.of(dims, truncateTo, binaryDims, similarity, rescore, model, hnsw, input, source, meta);
         }
 
         BinaryEmbeddingSpec resolve() {
@@ -168,7 +190,14 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
                 throw new MapperParsingException("field [" + name + "] of type [" + CONTENT_TYPE + "]: " + e.getMessage(), e);
             }
             BinaryEmbeddingFieldType type = new BinaryEmbeddingFieldType(buildFullName(context), spec, meta.getValue());
-            return new BinaryEmbeddingFieldMapper(name, type, multiFieldsBuilder.build(this, context), copyTo.build(), spec);
+            return new BinaryEmbeddingFieldMapper(
+                name,
+                type,
+                multiFieldsBuilder.build(this, context),
+                copyTo.build(),
+                spec,
+                "derived".equals(source.getValue())
+            );
         }
     }
 
@@ -204,14 +233,28 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
 
     private final BinaryEmbeddingSpec spec;
     private final FieldType luceneType;
+    private final boolean derivedSource;
 
-    private BinaryEmbeddingFieldMapper(String simpleName, BinaryEmbeddingFieldType type, MultiFields multiFields, CopyTo copyTo, BinaryEmbeddingSpec spec) {
+    private BinaryEmbeddingFieldMapper(
+        String simpleName,
+        BinaryEmbeddingFieldType type,
+        MultiFields multiFields,
+        CopyTo copyTo,
+        BinaryEmbeddingSpec spec,
+        boolean derivedSource
+    ) {
         super(simpleName, type, multiFields, copyTo);
         this.spec = spec;
-        this.luceneType = luceneFieldType(spec);
+        this.derivedSource = derivedSource;
+        this.luceneType = luceneFieldType(spec, derivedSource);
     }
 
     static FieldType luceneFieldType(BinaryEmbeddingSpec spec) {
+        return luceneFieldType(spec, false);
+    }
+
+    /** The Lucene field type; {@code derivedSource} marks the field for the codec's derived-source stored fields. */
+    static FieldType luceneFieldType(BinaryEmbeddingSpec spec, boolean derivedSource) {
         FieldType ft = spec.hasRescoreValues()
             ? new FieldType(KnnFloatVectorField.createFieldType(spec.truncateTo(), spec.rescoreSimilarity().lucene()))
             // bits only: the similarity of a byte field is not used by the codec, which always scores bits
@@ -219,6 +262,9 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
         ft.putAttribute(BinaryFieldConfig.BINARY_DIMS_ATTRIBUTE, Integer.toString(spec.binaryDims()));
         ft.putAttribute(BinaryFieldConfig.SIMILARITY_ATTRIBUTE, spec.bitSimilarity().attributeValue());
         ft.putAttribute(BinaryFieldConfig.RESCORE_PRECISION_ATTRIBUTE, spec.precision().attributeValue());
+        if (derivedSource) {
+            ft.putAttribute(DerivedSourceStoredFieldsFormat.SOURCE_ATTRIBUTE, DerivedSourceStoredFieldsFormat.DERIVED);
+        }
         ft.freeze();
         return ft;
     }
@@ -252,16 +298,77 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
         if (context.doc().getField(name()) != null) {
             throw new IllegalArgumentException("field [" + name() + "] takes one vector per document, got more than one");
         }
-        if (spec.packedInput()) {
+        // a bits-only field also takes the packed bits that reading its derived source gives back (hex)
+        if (spec.packedInput() || (spec.hasRescoreValues() == false && parser.currentToken() == Token.VALUE_STRING)) {
             byte[] bits = PackedBits.decode(parsePackedValue(parser), spec.packedBytes(), "field [" + name() + "]");
             context.doc().add(new KnnByteVectorField(name(), bits, luceneType));
+        } else {
+            float[] vector = VectorInput.prepare(parseNumbers(parser), spec, "field [" + name() + "]");
+            if (spec.hasRescoreValues()) {
+                context.doc().add(new KnnFloatVectorField(name(), vector, luceneType));
+            } else {
+                context.doc().add(new KnnByteVectorField(name(), SignBits.pack(vector, spec.binaryDims()), luceneType));
+            }
+        }
+        if (derivedSource) {
+            stripFromSource(context);
+        }
+    }
+
+    /**
+     * Replaces this field's value in the stored source documents with the {@code null} placeholder: the vector is kept
+     * once, in the codec's files, which put it back when the document is read. Values that do not come from this
+     * field's own place in the source (copy_to, multi-fields) and vectors inside nested documents stay as they are.
+     */
+    private void stripFromSource(ParseContext context) throws IOException {
+        if (context.isWithinCopyTo() || context.isWithinMultiFields() || context.doc() != context.rootDoc()) {
             return;
         }
-        float[] vector = VectorInput.prepare(parseNumbers(parser), spec, "field [" + name() + "]");
-        if (spec.hasRescoreValues()) {
-            context.doc().add(new KnnFloatVectorField(name(), vector, luceneType));
+        ParseContext.Document root = context.rootDoc();
+        for (String stored : List.of(SourceFieldMapper.NAME, SourceFieldMapper.RECOVERY_SOURCE_NAME)) {
+            IndexableField field = root.getField(stored);
+            if (field == null || field.binaryValue() == null) {
+                continue;
+            }
+            BytesRef value = field.binaryValue();
+            byte[] bytes = value.offset == 0 && value.length == value.bytes.length ? value.bytes : BytesRef.deepCopyOf(value).bytes;
+            byte[] stripped = SourceVectors.INSTANCE.strip(bytes, Set.of(name()));
+            if (stripped != bytes) {
+                List<IndexableField> fields = root.getFields();
+                fields.set(fields.indexOf(field), new StoredField(stored, stripped));
+            }
+        }
+    }
+
+    /**
+     * OpenSearch's index-wide derived source ({@code index.derived_source.enabled}, no {@code _source} stored at all)
+     * asks each field to write itself back: the stored float values (int8: dequantized) or the packed bits as hex.
+     */
+    @Override
+    public void canDeriveSource() {
+        if (copyTo() != null && copyTo().copyToFields().isEmpty() == false) {
+            throw new UnsupportedOperationException("Unable to derive source for fields with copy_to parameter set");
+        }
+    }
+
+    @Override
+    public void deriveSource(XContentBuilder builder, LeafReader leafReader, int docId) throws IOException {
+        FieldInfo info = leafReader.getFieldInfos().fieldInfo(name());
+        if (info == null || info.hasVectorValues() == false) {
+            return;
+        }
+        if (info.getVectorEncoding() == VectorEncoding.FLOAT32) {
+            FloatVectorValues values = leafReader.getFloatVectorValues(name());
+            KnnVectorValues.DocIndexIterator it = values == null ? null : values.iterator();
+            if (it != null && it.advance(docId) == docId) {
+                builder.array(simpleName(), values.vectorValue(it.index()));
+            }
         } else {
-            context.doc().add(new KnnByteVectorField(name(), SignBits.pack(vector, spec.binaryDims()), luceneType));
+            ByteVectorValues values = leafReader.getByteVectorValues(name());
+            KnnVectorValues.DocIndexIterator it = values == null ? null : values.iterator();
+            if (it != null && it.advance(docId) == docId) {
+                builder.field(simpleName(), HexFormat.of().formatHex(values.vectorValue(it.index())));
+            }
         }
     }
 
@@ -296,6 +403,7 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
         }
         float[] values = new float[spec.dims()];
         int n = 0;
+        // the truncated vector that reading a derived source gives back has truncate_to numbers
         for (Token t = parser.nextToken(); t != Token.END_ARRAY; t = parser.nextToken()) {
             if (t != Token.VALUE_NUMBER) {
                 throw new IllegalArgumentException(
@@ -306,6 +414,9 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
                 throw new IllegalArgumentException("field [" + name() + "] expects " + spec.dims() + " numbers, got more");
             }
             values[n++] = parser.floatValue();
+        }
+        if (n == spec.truncateTo() && n < spec.dims()) {
+            return java.util.Arrays.copyOf(values, n);
         }
         if (n != spec.dims()) {
             throw new IllegalArgumentException("field [" + name() + "] expects " + spec.dims() + " numbers, got " + n);

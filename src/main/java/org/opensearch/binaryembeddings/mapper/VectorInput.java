@@ -10,16 +10,20 @@ import java.util.Arrays;
  */
 public final class VectorInput {
 
+    /** Squared norms this close to 1 count as unit length: float rounding of a normalized vector stays far below. */
+    static final double UNIT_TOLERANCE = 1e-6;
+
     private VectorInput() {}
 
     /**
      * Checks that {@code values} are finite, keeps the leading {@code truncate_to} and renormalizes them to unit length
-     * when the rescoring similarity is cosine (a truncated unit vector is no longer unit length).
+     * when the rescoring similarity is cosine (a truncated unit vector is no longer unit length). Takes {@code dims}
+     * values, or {@code truncate_to} values (an already truncated vector, as a derived source gives it back).
      *
      * @param what names the field or parameter in error messages
      */
     public static float[] prepare(float[] values, BinaryEmbeddingSpec spec, String what) {
-        if (values.length != spec.dims()) {
+        if (values.length != spec.dims() && values.length != spec.truncateTo()) {
             throw new IllegalArgumentException(what + " expects " + spec.dims() + " numbers, got " + values.length);
         }
         for (int i = 0; i < values.length; i++) {
@@ -38,9 +42,13 @@ public final class VectorInput {
                     what + " is a zero vector over its first " + spec.truncateTo() + " dims, which has no cosine similarity"
                 );
             }
-            float scale = (float) (1 / Math.sqrt(norm));
-            for (int i = 0; i < v.length; i++) {
-                v[i] *= scale;
+            // a vector that is already unit length (up to float rounding) is kept as it is, so that re-indexing the
+            // values a derived source gives back stores the same values
+            if (Math.abs(norm - 1) > UNIT_TOLERANCE) {
+                float scale = (float) (1 / Math.sqrt(norm));
+                for (int i = 0; i < v.length; i++) {
+                    v[i] *= scale;
+                }
             }
         }
         return v;
