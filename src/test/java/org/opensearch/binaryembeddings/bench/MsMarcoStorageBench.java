@@ -1,6 +1,7 @@
 package org.opensearch.binaryembeddings.bench;
 
-import org.opensearch.binaryembeddings.testdata.MsMarco;
+import org.opensearch.binaryembeddings.testdata.Corpus;
+import org.opensearch.binaryembeddings.testdata.Json;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
 
@@ -35,7 +36,7 @@ public final class MsMarcoStorageBench {
         base = args[0];
         Path out = Path.of(args[1]);
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        MsMarco ms = MsMarco.load();
+        Corpus ms = Corpus.msmarco();
         int n = ms.docs.size();
         call("PUT", "/_ingest/pipeline/ms-embed", "{\"processors\":[{\"local_embedding\":{\"field_map\":{\"text\":\"embedding\"}}}]}");
         String settings = "\"settings\":{\"index.binary_embeddings\":true,\"number_of_shards\":1,\"number_of_replicas\":0";
@@ -82,8 +83,8 @@ public final class MsMarcoStorageBench {
             double[] ndcg = new double[2];
             for (int pass = 0; pass < 2; pass++) {
                 Map<String, List<String>> ranked = new HashMap<>();
-                for (MsMarco.Query q : ms.judgedQueries()) {
-                    String body = "{\"size\":10,\"_source\":false,\"query\":{\"binary_knn\":{\"field\":\"embedding\",\"query_text\":" + MsMarco.jsonString(q.text())
+                for (Corpus.Query q : ms.judgedQueries()) {
+                    String body = "{\"size\":10,\"_source\":false,\"query\":{\"binary_knn\":{\"field\":\"embedding\",\"query_text\":" + Json.string(q.text())
                         + ",\"k\":10" + (pass == 1 ? ",\"num_candidates\":10000" : "") + "}}}";
                     ranked.put(q.id(), ids(call("POST", "/" + index + "/_search", body)));
                 }
@@ -96,7 +97,7 @@ public final class MsMarcoStorageBench {
         // recall@10 of binary_knn with the defaults against the exact float32 top 10 (every document rescored: a
         // shortlist of k × oversample = 5,000), over the 50 queries and 200 passages used as query text
         List<String> texts = new ArrayList<>();
-        for (MsMarco.Query q : ms.queries) {
+        for (Corpus.Query q : ms.queries) {
             texts.add(q.text());
         }
         for (int i = 0; i < 200; i++) {
@@ -104,7 +105,7 @@ public final class MsMarcoStorageBench {
         }
         double[] recall = new double[2];
         for (String text : texts) {
-            String q = MsMarco.jsonString(text);
+            String q = Json.string(text);
             List<String> truth = ids(call("POST", "/ms-f32/_search", "{\"size\":10,\"_source\":false,\"query\":{\"binary_knn\":{\"field\":\"embedding\","
                 + "\"query_text\":" + q + ",\"k\":500,\"oversample\":10,\"num_candidates\":10000}}}"));
             int j = 0;
