@@ -107,7 +107,7 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
             public float[] encodeQuery(String model, String text) {
                 return service.encodeQuery(model, text);
             }
-        }, clusterService, indexNameExpressionResolver);
+        }, clusterService, indexNameExpressionResolver, xContentRegistry);
         return List.of(service);
     }
 

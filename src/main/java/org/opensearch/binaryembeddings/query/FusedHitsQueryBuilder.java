@@ -9,8 +9,12 @@ import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.QueryVisitor;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.Scorer;
+import org.apache.lucene.search.Weight;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
+import org.opensearch.common.lucene.search.Queries;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
@@ -71,27 +75,43 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
 
     @Override
     protected Query doToQuery(QueryShardContext context) {
+        if (context.nestedScope().getObjectMapper() != null) {
+            // the fused hits are root documents; inside a nested query they would be matched as children: no hits at all
+            throw new IllegalArgumentException(
+                "[" + BinaryHybridQueryBuilder.NAME + "] cannot run inside a [nested] query (its hits are whole documents); put the nested "
+                    + "query inside its [keyword] part or its [vector.filter] instead"
+            );
+        }
         String index = context.index().getName();
         List<Fusion.Fused> mine = hits.stream().filter(f -> f.index().equals(index)).toList();
-        return mine.isEmpty() ? new MatchNoDocsQuery("no fused hits in this index") : new ByIdQuery(mine);
+        if (mine.isEmpty()) {
+            return new MatchNoDocsQuery("no fused hits in this index");
+        }
+        // Nested objects are indexed as hidden Lucene documents in front of their root document, and each carries the
+        // root's _id; the fused hits are root documents, so only a root document may stand for an _id.
+        Query roots = context.getMapperService().hasNested() ? Queries.newNonNestedFilter() : null;
+        return new ByIdQuery(mine, roots);
     }
 
-    /** Finds the fused documents by _id in the reader it is rewritten against. */
+    /** Finds the fused documents by _id (their root document) in the reader it is rewritten against. */
     static final class ByIdQuery extends Query {
         private final List<Fusion.Fused> hits;
+        private final Query roots; // null: the index has no nested documents
 
-        ByIdQuery(List<Fusion.Fused> hits) {
+        ByIdQuery(List<Fusion.Fused> hits, Query roots) {
             this.hits = hits;
+            this.roots = roots;
         }
 
         @Override
         public Query rewrite(IndexSearcher searcher) throws IOException {
             List<Integer> docs = new ArrayList<>();
             List<Fusion.Fused> found = new ArrayList<>();
+            Weight rootWeight = roots == null ? null : searcher.createWeight(searcher.rewrite(roots), ScoreMode.COMPLETE_NO_SCORES, 1f);
             for (Fusion.Fused f : hits) {
                 BytesRef term = Uid.encodeId(f.id());
                 for (LeafReaderContext ctx : searcher.getIndexReader().leaves()) {
-                    int doc = liveDoc(ctx, term);
+                    int doc = liveDoc(ctx, term, rootWeight);
                     if (doc >= 0) {
                         docs.add(ctx.docBase + doc);
                         found.add(f);
@@ -110,7 +130,7 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
             return new FixedScoresQuery(searcher.getIndexReader().getContext(), d, s, (i, score) -> Fusion.explain(found.get(i)), "binary_hybrid");
         }
 
-        private static int liveDoc(LeafReaderContext ctx, BytesRef term) throws IOException {
+        private static int liveDoc(LeafReaderContext ctx, BytesRef term, Weight rootWeight) throws IOException {
             Terms terms = ctx.reader().terms(IdFieldMapper.NAME);
             if (terms == null) {
                 return -1;
@@ -120,9 +140,23 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
                 return -1;
             }
             Bits live = ctx.reader().getLiveDocs();
+            DocIdSetIterator rootDocs = null;
+            if (rootWeight != null) {
+                Scorer s = rootWeight.scorer(ctx);
+                if (s == null) {
+                    return -1;
+                }
+                rootDocs = s.iterator();
+            }
             PostingsEnum pe = te.postings(null, PostingsEnum.NONE);
             for (int doc = pe.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = pe.nextDoc()) {
-                if (live == null || live.get(doc)) {
+                if (live != null && live.get(doc) == false) {
+                    continue;
+                }
+                if (rootDocs != null && rootDocs.docID() < doc) {
+                    rootDocs.advance(doc);
+                }
+                if (rootDocs == null || rootDocs.docID() == doc) {
                     return doc;
                 }
             }
@@ -141,12 +175,12 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
 
         @Override
         public boolean equals(Object o) {
-            return sameClassAs(o) && hits.equals(((ByIdQuery) o).hits);
+            return sameClassAs(o) && hits.equals(((ByIdQuery) o).hits) && Objects.equals(roots, ((ByIdQuery) o).roots);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(classHash(), hits);
+            return Objects.hash(classHash(), hits, roots);
         }
     }
 
