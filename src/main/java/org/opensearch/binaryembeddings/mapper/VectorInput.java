@@ -38,9 +38,11 @@ public final class VectorInput {
                     what + " is a zero vector over its first " + spec.truncateTo() + " dims, which has no cosine similarity"
                 );
             }
-            float scale = (float) (1 / Math.sqrt(norm));
+            // divide in double: for tiny values (|x| ~ 1e-40) the reciprocal of the norm overflows a float to
+            // Infinity, which turned the vector into NaN and the search silently empty
+            double length = Math.sqrt(norm);
             for (int i = 0; i < v.length; i++) {
-                v[i] *= scale;
+                v[i] = (float) (v[i] / length);
             }
         }
         return v;

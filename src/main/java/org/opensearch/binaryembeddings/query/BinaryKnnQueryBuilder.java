@@ -192,7 +192,11 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
     }
 
     private BinaryKnnQueryBuilder withEncoding(float[] newEncoded, Supplier<float[]> pending, QueryBuilder newFilter, Map<String, QueryBuilder> newAliasFilters) {
-        BinaryKnnQueryBuilder b = new BinaryKnnQueryBuilder(services, field, queryText, vector, bits, model, k, numCandidates, oversample, rescore, newFilter, minScore, newEncoded, pending, newAliasFilters);
+        return withEncoding(model, newEncoded, pending, newFilter, newAliasFilters);
+    }
+
+    private BinaryKnnQueryBuilder withEncoding(String newModel, float[] newEncoded, Supplier<float[]> pending, QueryBuilder newFilter, Map<String, QueryBuilder> newAliasFilters) {
+        BinaryKnnQueryBuilder b = new BinaryKnnQueryBuilder(services, field, queryText, vector, bits, newModel, k, numCandidates, oversample, rescore, newFilter, minScore, newEncoded, pending, newAliasFilters);
         b.boost(boost).queryName(queryName);
         return b;
     }
@@ -241,7 +245,8 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
                     result.set(v);
                     listener.onResponse(null);
                 }, listener::onFailure)));
-                return withEncoding(null, result::get, newFilter, newAliasFilters);
+                // the copy names the model that encoded the text, so shards check it against their field and errors name it
+                return withEncoding(m, null, result::get, newFilter, newAliasFilters);
             }
         }
         return newFilter != filter || newAliasFilters != aliasFilters ? withEncoding(encoded, pendingEncoding, newFilter, newAliasFilters) : this;
@@ -260,6 +265,13 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         // a field alias resolves to its target's type: the Lucene field is the target's full name
         String luceneField = type.name();
         checkNestedScope(context, luceneField);
+        if (queryText != null && model != null && spec.model() != null && model.equals(spec.model()) == false) {
+            // vectors of two models live in different embedding spaces: their similarities would be meaningless
+            throw new IllegalArgumentException(
+                "[" + NAME + "] [model] [" + model + "] is not the model of field [" + field + "] in index [" + context.index().getName()
+                    + "], [" + spec.model() + "]: its vectors are in another embedding space; leave [model] out or name [" + spec.model() + "]"
+            );
+        }
         float[] q = vector != null ? vector : encoded;
         if (q == null && queryText != null) {
             String m = model != null ? model : spec.model();

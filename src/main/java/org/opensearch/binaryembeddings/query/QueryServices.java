@@ -87,7 +87,8 @@ public final class QueryServices {
         Set<String> distinct = new TreeSet<>(models.values());
         if (distinct.size() > 1) {
             throw new IllegalArgumentException(
-                "field [" + field + "] uses different models in different indices " + models + "; name one with [model]"
+                "field [" + field + "] uses different models in different indices " + models
+                    + ": their vectors are in different embedding spaces; search these indices separately"
             );
         }
         if (distinct.isEmpty()) {
