@@ -234,6 +234,99 @@ public class SilentWrongAnswersIT extends RealNodeTestCase {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
+    // models: mappings and queries
+
+    private static final String BGE = "bge-small-en-v1.5-q";
+    private static final String MINILM = "all-minilm-l6-v2-q";
+
+    /**
+     * A mapping naming a model no node has (or one whose vectors do not fit [dims]) used to be accepted and every
+     * query_text to fail later: now a 400 listing the models. A query [model] other than the field's used to score
+     * across two embedding spaces: now a 400. A dimension mismatch named "model [null]": now the model that encoded.
+     */
+    public void testModelsInMappingsAndQueries() throws Exception {
+        assertBusy(() -> {
+            for (Object m : (List<?>) call("GET", "/_plugins/_binary_embeddings/models", null).get("models")) {
+                assertEquals(m.toString(), "loaded", ((Map<?, ?>) m).get("status"));
+            }
+        }, 60, java.util.concurrent.TimeUnit.SECONDS);
+        String settings = "'settings':{'index.binary_embeddings':true,'number_of_shards':1,'number_of_replicas':0}";
+        ResponseException e = expectThrows(ResponseException.class, () -> call("PUT", "/sw-model-nope",
+            json("{" + settings + ",'mappings':{'properties':{'e':{'type':'binary_embedding','dims':384,'model':'nope-model'}}}}")));
+        assertBadRequest(e, "[e]", "[nope-model]", BGE, MINILM);
+        e = expectThrows(ResponseException.class, () -> call("PUT", "/sw-model-nope",
+            json("{" + settings + ",'mappings':{'properties':{'doc':{'properties':{'e':{'type':'binary_embedding','dims':384,'model':'nope-model'}}}}}}")));
+        assertBadRequest(e, "[doc.e]", "[nope-model]", BGE);
+        e = expectThrows(ResponseException.class, () -> call("PUT", "/sw-model-nope",
+            json("{" + settings + ",'mappings':{'properties':{'e':{'type':'binary_embedding','dims':256,'model':'" + BGE + "'}}}}")));
+        assertBadRequest(e, "[e]", "[dims]", "384");
+        call("PUT", "/sw-model-minilm", json("{" + settings + ",'mappings':{'properties':{'text':{'type':'text'},"
+            + "'e':{'type':'binary_embedding','dims':384,'model':'" + MINILM + "'}}}}"));
+        e = expectThrows(ResponseException.class, () -> call("PUT", "/sw-model-minilm/_mapping",
+            json("{'properties':{'f':{'type':'binary_embedding','dims':384,'model':'nope-model'}}}")));
+        assertBadRequest(e, "[f]", "[nope-model]", MINILM);
+        // a multi-field under the vector field would receive the vector array and fail every document
+        e = expectThrows(ResponseException.class, () -> call("PUT", "/sw-model-minilm/_mapping",
+            json("{'properties':{'g':{'type':'binary_embedding','dims':8,'fields':{'raw':{'type':'keyword'}}}}}")));
+        assertBadRequest(e, "[g]", "multi-fields");
+
+        call("PUT", "/sw-model-minilm/_doc/1?refresh=true", json("{'text':'apple','e':" + vector384() + "}"));
+        e = expectThrows(ResponseException.class, () -> call("POST", "/sw-model-minilm/_search",
+            json("{'query':{'binary_knn':{'field':'e','query_text':'apple','model':'" + BGE + "'}}}")));
+        assertBadRequest(e, "[model]", BGE, MINILM);
+        e = expectThrows(ResponseException.class, () -> call("POST", "/sw-model-minilm/_search", json("{'query':{'binary_hybrid':{"
+            + "'keyword':{'match':{'text':'apple'}},'vector':{'field':'e','query_text':'apple','model':'" + BGE + "'}}}}")));
+        assertBadRequest(e, "[model]", BGE, MINILM);
+        Map<String, Object> same = call("POST", "/sw-model-minilm/_search",
+            json("{'query':{'binary_knn':{'field':'e','query_text':'apple','model':'" + MINILM + "'}}}"));
+        assertEquals(List.of("1"), ids(same));
+
+        // the field has a model in one index and none (8 dims) in the other: the error names the model that encoded
+        call("PUT", "/sw-model-small", json("{" + settings + ",'mappings':{'properties':{'e':{'type':'binary_embedding','dims':8}}}}"));
+        // (the other index's shard answers: OpenSearch returns its hits with this shard's failure)
+        Map<String, Object> partial = call("POST", "/sw-model-minilm,sw-model-small/_search",
+            json("{'query':{'binary_knn':{'field':'e','query_text':'apple'}}}"));
+        String failures = String.valueOf(((Map<?, ?>) partial.get("_shards")).get("failures"));
+        assertTrue(failures, failures.contains("model [" + MINILM + "]") && failures.contains("expects 8"));
+        assertFalse(failures, failures.contains("model [null]"));
+    }
+
+    /** Tiny values (±1e-40) used to overflow the normalization: a query found nothing, a document failed as Infinity. */
+    public void testTinyVectorValues() throws IOException {
+        String index = "sw-tiny";
+        call("PUT", "/" + index, json("{'settings':{'index.binary_embeddings':true,'number_of_shards':1,'number_of_replicas':0},"
+            + "'mappings':{'properties':{'vec':{'type':'binary_embedding','dims':8}}}}"));
+        call("PUT", "/" + index + "/_doc/big?refresh=true", json("{'vec':[1,1,1,1,-1,-1,-1,-1]}"));
+        call("PUT", "/" + index + "/_doc/tiny?refresh=true", json("{'vec':[1e-40,1e-40,1e-40,1e-40,-1e-40,-1e-40,-1e-40,-1e-40]}"));
+        Map<String, Object> s = call("POST", "/" + index + "/_search",
+            json("{'query':{'binary_knn':{'field':'vec','vector':[1e-40,1e-40,1e-40,1e-40,-1e-40,-1e-40,-1e-40,-1e-40]}}}"));
+        assertEquals(Set.of("big", "tiny"), new HashSet<>(ids(s)));
+        for (Map<String, Object> h : hits(s)) {
+            assertEquals(1.0, ((Number) h.get("_score")).doubleValue(), 1e-4);
+        }
+    }
+
+    /** JSON nested deeper than the parser allows in an _embed body used to be a 500. */
+    public void testEmbedDeepJsonIs400() throws Exception {
+        String deep = "{\"texts\":" + "[".repeat(1500) + "]".repeat(1500) + "}";
+        ResponseException e = expectThrows(ResponseException.class,
+            () -> call("POST", "/_plugins/_binary_embeddings/models/" + BGE + "/_embed", deep));
+        assertBadRequest(e, "JSON");
+        String deepObject = "{\"texts\":[\"x\"],\"a\":" + "{\"a\":".repeat(1500) + "1" + "}".repeat(1501);
+        e = expectThrows(ResponseException.class, () -> call("POST", "/_plugins/_binary_embeddings/models/" + BGE + "/_embed", deepObject));
+        assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
+    }
+
+    private static String vector384() {
+        Random random = new Random(384);
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < 384; i++) {
+            sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.4f", random.nextGaussian()));
+        }
+        return sb.append(']').toString();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
     // helpers
 
     /** A random vector of DIMS values whose first half leans to {@code sign}. */
