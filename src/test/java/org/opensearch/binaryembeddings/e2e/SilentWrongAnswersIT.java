@@ -84,6 +84,44 @@ public class SilentWrongAnswersIT extends RealNodeTestCase {
         }
     }
 
+    /**
+     * The binary_hybrid explanation adds up to _score (it used to list raw scores beside a hidden shift), and
+     * highlighting without highlight_query marks the keyword part's terms (it used to mark nothing).
+     */
+    public void testHybridExplanationAndHighlight() throws IOException {
+        String index = "sw-explain";
+        call("PUT", "/" + index, json("{'settings':{'index.binary_embeddings':true,'number_of_shards':2,'number_of_replicas':0},"
+            + "'mappings':{'properties':{'text':{'type':'text'},'vec':{'type':'binary_embedding','dims':" + DIMS + "}}}}"));
+        Random random = new Random(13);
+        StringBuilder bulk = new StringBuilder();
+        for (int i = 0; i < 30; i++) {
+            bulk.append("{'index':{'_id':'e").append(i).append("'}}\n{'text':'").append(i % 3 == 0 ? "a red apple" : "a blue car")
+                .append("','vec':").append(vector(random, i % 2 == 0 ? 1 : -1)).append("}\n");
+        }
+        Map<String, Object> r = call("POST", "/" + index + "/_bulk?refresh=true", json(bulk.toString()));
+        assertEquals(r.toString(), false, r.get("errors"));
+        String q = vector(new Random(11), 1);
+        for (String fusion : new String[] { "", ",'fusion':{'method':'rrf'}", ",'fusion':{'method':'rerank'}", ",'fusion':{'normalization':'z_score'}" }) {
+            Map<String, Object> s = call("POST", "/" + index + "/_search", json("{'size':30,'explain':true,'highlight':{'fields':{'text':{}}},"
+                + "'query':{'binary_hybrid':{'keyword':{'match':{'text':'apple'}},'vector':{'field':'vec','vector':" + q + "}" + fusion + "}}}"));
+            assertFalse(hits(s).isEmpty());
+            for (Map<String, Object> h : hits(s)) {
+                double score = ((Number) h.get("_score")).doubleValue();
+                Map<?, ?> explanation = (Map<?, ?>) h.get("_explanation");
+                assertEquals(fusion + " " + explanation, score, ((Number) explanation.get("value")).doubleValue(), 1e-5);
+                double sum = 0;
+                for (Object d : (List<?>) explanation.get("details")) {
+                    sum += ((Number) ((Map<?, ?>) d).get("value")).doubleValue();
+                }
+                assertEquals(fusion + " details add up: " + explanation, score, sum, 1e-4);
+                String id = (String) h.get("_id");
+                if (Integer.parseInt(id.substring(1)) % 3 == 0) {
+                    assertEquals(fusion + " " + h, "{text=[a red <em>apple</em>]}", String.valueOf(h.get("highlight")));
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // packed bits
 
