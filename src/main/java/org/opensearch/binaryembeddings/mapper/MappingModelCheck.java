@@ -4,6 +4,7 @@ import org.opensearch.action.ActionRequest;
 import org.opensearch.action.admin.indices.create.CreateIndexRequest;
 import org.opensearch.action.admin.indices.mapping.put.PutMappingRequest;
 import org.opensearch.action.support.ActionFilter;
+import org.opensearch.binaryembeddings.encoder.ModelPaths;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.action.ActionListener;
@@ -80,8 +81,13 @@ public final class MappingModelCheck extends ActionFilter.Simple {
 
     private void checkModel(String path, String model, Object dims) {
         Collection<String> available = models.get();
-        if (available == null) {
-            return; // no encoder on this node: nothing to check against
+        if (available == null || available.isEmpty()) {
+            return; // no encoder or no model on this node: nothing to check against (query_text then fails naming the model)
+        }
+        try {
+            ModelPaths.validateName(model);
+        } catch (IllegalArgumentException e) {
+            return; // not a model name at all: the mapping parser says so
         }
         // the mapping path (_doc.properties.a.properties.b) without the structure keys: the field's name a.b
         String[] parts = path.split("\\.");
