@@ -271,6 +271,18 @@ public class SilentWrongAnswersIT extends RealNodeTestCase {
         assertEquals(scored(target), scored(alias));
     }
 
+    /** A binary_knn stored in a percolator field used to match nothing when percolating: now a 400 that says so. */
+    public void testPercolatedBinaryKnnIsRefused() throws Exception {
+        String index = "sw-percolate";
+        call("PUT", "/" + index, json("{'settings':{'index.binary_embeddings':true,'number_of_shards':1,'number_of_replicas':0},"
+            + "'mappings':{'properties':{'q':{'type':'percolator'},'vec':{'type':'binary_embedding','dims':8}}}}"));
+        call("PUT", "/" + index + "/_doc/stored?refresh=true",
+            json("{'q':{'binary_knn':{'field':'vec','vector':[1,1,1,1,-1,-1,-1,-1]}}}"));
+        ResponseException e = expectThrows(ResponseException.class, () -> call("POST", "/" + index + "/_search",
+            json("{'query':{'percolate':{'field':'q','document':{'vec':[1,1,1,1,-1,-1,-1,-1]}}}}")));
+        assertBadRequest(e, "[binary_knn]", "percolat");
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // models: mappings and queries
 
