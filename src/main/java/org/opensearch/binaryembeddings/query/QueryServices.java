@@ -114,9 +114,18 @@ public final class QueryServices {
             return Map.of();
         }
         ClusterState state = clusterService.state();
-        Set<String> resolved = resolver.resolveExpressions(state, request.indices());
+        Set<String> resolved;
+        String[] concrete;
+        try {
+            resolved = resolver.resolveExpressions(state, request.indices());
+            concrete = resolver.concreteIndexNames(state, request);
+        } catch (RuntimeException e) {
+            // targets this cluster cannot resolve (a remote cluster's indices, a missing index): OpenSearch reports
+            // what is wrong with the request itself; the alias filters then only apply around the query, as before
+            return Map.of();
+        }
         Map<String, QueryBuilder> out = new TreeMap<>();
-        for (String index : resolver.concreteIndexNames(state, request)) {
+        for (String index : concrete) {
             IndexMetadata meta = state.metadata().index(index);
             String[] aliases = meta == null ? null : resolver.filteringAliases(state, index, resolved);
             if (aliases == null || aliases.length == 0) {
