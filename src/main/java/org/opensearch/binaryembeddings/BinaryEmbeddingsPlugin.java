@@ -25,6 +25,9 @@ import org.opensearch.common.settings.IndexScopedSettings;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.settings.SettingsFilter;
+import org.opensearch.action.support.ActionFilter;
+import org.opensearch.binaryembeddings.encoder.ModelInfo;
+import org.opensearch.binaryembeddings.mapper.MappingModelCheck;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
@@ -116,7 +119,7 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
             public float[] encodeQuery(String model, String text) {
                 return service.encodeQuery(model, text);
             }
-        }, clusterService, indexNameExpressionResolver);
+        }, clusterService, indexNameExpressionResolver, xContentRegistry);
         return List.of(service);
     }
 
@@ -159,6 +162,17 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
             ),
             new QuerySpec<>(FusedHitsQueryBuilder.NAME, FusedHitsQueryBuilder::new, FusedHitsQueryBuilder::fromXContent)
         );
+    }
+
+    @Override
+    public List<ActionFilter> getActionFilters() {
+        return List.of(new MappingModelCheck(() -> {
+            EncoderService service = encoder.get();
+            return service == null ? null : service.models().stream().map(ModelInfo::name).toList();
+        }, name -> {
+            EncoderService service = encoder.get();
+            return service == null || service.hasModel(name) == false ? null : service.model(name).dims();
+        }));
     }
 
     @Override

@@ -189,15 +189,15 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
             } catch (IllegalArgumentException e) {
                 throw new MapperParsingException("field [" + name + "] of type [" + CONTENT_TYPE + "]: " + e.getMessage(), e);
             }
+            MultiFields multiFields = multiFieldsBuilder.build(this, context);
+            if (multiFields.iterator().hasNext()) {
+                // a sub-field would receive the vector array as its value and fail every document
+                throw new MapperParsingException(
+                    "field [" + name + "] of type [" + CONTENT_TYPE + "] does not support multi-fields ([fields]); map other fields beside it"
+                );
+            }
             BinaryEmbeddingFieldType type = new BinaryEmbeddingFieldType(buildFullName(context), spec, meta.getValue());
-            return new BinaryEmbeddingFieldMapper(
-                name,
-                type,
-                multiFieldsBuilder.build(this, context),
-                copyTo.build(),
-                spec,
-                "derived".equals(source.getValue())
-            );
+            return new BinaryEmbeddingFieldMapper(name, type, multiFields, copyTo.build(), spec, "derived".equals(source.getValue()));
         }
     }
 

@@ -13,8 +13,9 @@ public final class PackedBits {
     private PackedBits() {}
 
     /**
-     * Decodes {@code value} into exactly {@code bytes} bytes. A string of exactly {@code 2 × bytes} hex digits is hex;
-     * any other string is base64 (standard or URL-safe alphabet).
+     * Decodes {@code value} into exactly {@code bytes} bytes. A string of hex digits only is hex and must have exactly
+     * {@code 2 × bytes} of them; any other string is base64 (standard or URL-safe alphabet) of exactly {@code bytes}
+     * bytes. The one decoder for documents ({@code input: packed}) and for {@code bits} in queries.
      *
      * @param what names the field or parameter in error messages
      */
@@ -45,7 +46,19 @@ public final class PackedBits {
     }
 
     private static byte[] decodeString(String s, int bytes, String what) {
-        if (s.length() == 2 * bytes && isHex(s)) {
+        // A string of hex digits only is always read as hex, whatever its length: base64 of another length could decode
+        // the same characters to the expected number of bytes (64 hex digits are 32 bytes, but also base64 of 48), which
+        // would store garbage bits without an error.
+        if (s.isEmpty() == false && isHex(s)) {
+            if (s.length() != 2 * bytes) {
+                throw new IllegalArgumentException(
+                    what + " must be " + expected(bytes) + "; got " + s.length() + " hex digits" + (s.length() % 2 == 0
+                        ? " (" + (s.length() / 2) + " bytes, " + (s.length() * 4) + " bits)"
+                        : "") + " [" + abbreviate(s) + "]" + (base64Length(bytes) == s.length()
+                            ? "; a base64 string made of hex digits only (such as all-zero bits) is read as hex: send hex or an array of bytes"
+                            : "")
+                );
+            }
             byte[] out = new byte[bytes];
             for (int i = 0; i < bytes; i++) {
                 out[i] = (byte) ((Character.digit(s.charAt(2 * i), 16) << 4) | Character.digit(s.charAt(2 * i + 1), 16));
@@ -56,18 +69,26 @@ public final class PackedBits {
         try {
             out = (s.indexOf('-') >= 0 || s.indexOf('_') >= 0) ? Base64.getUrlDecoder().decode(s) : Base64.getDecoder().decode(s);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(
-                what + " must be " + (2 * bytes) + " hex digits or the base64 encoding of " + bytes + " bytes; [" + abbreviate(s)
-                    + "] is neither"
-            );
+            throw new IllegalArgumentException(what + " must be " + expected(bytes) + "; [" + abbreviate(s) + "] is neither");
         }
         if (out.length != bytes) {
             throw new IllegalArgumentException(
-                what + " must be " + (2 * bytes) + " hex digits or the base64 encoding of " + bytes + " bytes; got " + out.length
-                    + " bytes from base64 [" + abbreviate(s) + "]"
+                what + " must be " + expected(bytes) + "; got " + out.length + " bytes (" + (out.length * 8) + " bits) from base64 ["
+                    + abbreviate(s) + "]"
             );
         }
         return out;
+    }
+
+    /** Both accepted string forms of {@code bytes} bytes, with their lengths. */
+    private static String expected(int bytes) {
+        return (2 * bytes) + " hex digits or " + base64Length(bytes) + " base64 characters (" + bytes + " bytes, " + (8 * bytes)
+            + " bits)";
+    }
+
+    /** Length of the padded base64 encoding of {@code bytes} bytes. */
+    private static int base64Length(int bytes) {
+        return 4 * ((bytes + 2) / 3);
     }
 
     private static boolean isHex(String s) {

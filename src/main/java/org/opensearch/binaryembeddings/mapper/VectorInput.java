@@ -43,11 +43,13 @@ public final class VectorInput {
                 );
             }
             // a vector that is already unit length (up to float rounding) is kept as it is, so that re-indexing the
-            // values a derived source gives back stores the same values
+            // values a derived source gives back stores the same values; otherwise divide in double: for tiny values
+            // (|x| ~ 1e-40) the reciprocal of the norm overflows a float to Infinity, which turned the vector into NaN
+            // and the search silently empty
             if (Math.abs(norm - 1) > UNIT_TOLERANCE) {
-                float scale = (float) (1 / Math.sqrt(norm));
+                double length = Math.sqrt(norm);
                 for (int i = 0; i < v.length; i++) {
-                    v[i] *= scale;
+                    v[i] = (float) (v[i] / length);
                 }
             }
         }

@@ -98,7 +98,7 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
             if (fused == null) {
                 return this;
             }
-            FusedHitsQueryBuilder result = new FusedHitsQueryBuilder(fused);
+            FusedHitsQueryBuilder result = new FusedHitsQueryBuilder(fused, keyword);
             result.boost(boost).queryName(queryName);
             return result;
         }

@@ -184,6 +184,15 @@ final class BinaryKnnQuery extends Query {
         LeafReader reader = ctx.reader();
         BinaryVectors vectors = BinaryVectors.forLeaf(reader, field);
         if (vectors == null) {
+            org.apache.lucene.index.FieldInfo info = reader.getFieldInfos().fieldInfo(field);
+            if (info != null && info.getVectorDimension() > 0) {
+                // the field has vectors, but not in the plugin's codec: an in-memory reader (the percolator's document)
+                // that would silently match nothing
+                throw new IllegalArgumentException(
+                    "[binary_knn] on field [" + field + "] can only search an index's segments, not an in-memory document (such as a "
+                        + "percolated one); percolate with other queries"
+                );
+            }
             return List.of(); // no document of this segment has the field
         }
         BitSet accepted = null;

@@ -1,5 +1,7 @@
 package org.opensearch.binaryembeddings.query;
 
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.util.SetOnce;
 import org.opensearch.binaryembeddings.codec.SignBits;
@@ -14,6 +16,7 @@ import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.index.mapper.MappedFieldType;
+import org.opensearch.index.mapper.ObjectMapper;
 import org.opensearch.index.query.AbstractQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryCoordinatorContext;
@@ -24,6 +27,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -57,6 +62,12 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
     // set once the coordinating node encoded queryText
     private final float[] encoded;
     private final transient Supplier<float[]> pendingEncoding;
+    /**
+     * Per concrete index, the filter of the filtering aliases the search reaches it through; null until the
+     * coordinating node resolved them. Folded into the graph walk's filter on the shard, so that an alias filter shapes
+     * the candidates like {@code filter} instead of removing hits after the top k were chosen.
+     */
+    private final Map<String, QueryBuilder> aliasFilters;
 
     BinaryKnnQueryBuilder(
         QueryServices services,
@@ -72,7 +83,8 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         QueryBuilder filter,
         Float minScore,
         float[] encoded,
-        Supplier<float[]> pendingEncoding
+        Supplier<float[]> pendingEncoding,
+        Map<String, QueryBuilder> aliasFilters
     ) {
         this.services = services;
         this.field = field;
@@ -88,6 +100,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         this.minScore = minScore;
         this.encoded = encoded;
         this.pendingEncoding = pendingEncoding;
+        this.aliasFilters = aliasFilters;
     }
 
     public BinaryKnnQueryBuilder(StreamInput in, QueryServices services) throws IOException {
@@ -106,6 +119,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         this.minScore = in.readOptionalFloat();
         this.encoded = readFloats(in);
         this.pendingEncoding = null;
+        this.aliasFilters = in.readBoolean() ? in.readMap(StreamInput::readString, i -> i.readNamedWriteable(QueryBuilder.class)) : null;
     }
 
     @Override
@@ -125,6 +139,10 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         out.writeOptionalNamedWriteable(filter);
         out.writeOptionalFloat(minScore);
         writeFloats(out, encoded);
+        out.writeBoolean(aliasFilters != null);
+        if (aliasFilters != null) {
+            out.writeMap(aliasFilters, StreamOutput::writeString, StreamOutput::writeNamedWriteable);
+        }
     }
 
     static float[] readFloats(StreamInput in) throws IOException {
@@ -170,11 +188,15 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
 
     /** A copy with another k, search width and filter; used by {@code binary_hybrid} for its vector candidates. */
     BinaryKnnQueryBuilder withKAndFilter(int newK, Integer newNumCandidates, QueryBuilder newFilter) {
-        return new BinaryKnnQueryBuilder(services, field, queryText, vector, bits, model, newK, newNumCandidates, oversample, rescore, newFilter, minScore, encoded, pendingEncoding);
+        return new BinaryKnnQueryBuilder(services, field, queryText, vector, bits, model, newK, newNumCandidates, oversample, rescore, newFilter, minScore, encoded, pendingEncoding, aliasFilters);
     }
 
-    private BinaryKnnQueryBuilder withEncoding(float[] newEncoded, Supplier<float[]> pending, QueryBuilder newFilter) {
-        BinaryKnnQueryBuilder b = new BinaryKnnQueryBuilder(services, field, queryText, vector, bits, model, k, numCandidates, oversample, rescore, newFilter, minScore, newEncoded, pending);
+    private BinaryKnnQueryBuilder withEncoding(float[] newEncoded, Supplier<float[]> pending, QueryBuilder newFilter, Map<String, QueryBuilder> newAliasFilters) {
+        return withEncoding(model, newEncoded, pending, newFilter, newAliasFilters);
+    }
+
+    private BinaryKnnQueryBuilder withEncoding(String newModel, float[] newEncoded, Supplier<float[]> pending, QueryBuilder newFilter, Map<String, QueryBuilder> newAliasFilters) {
+        BinaryKnnQueryBuilder b = new BinaryKnnQueryBuilder(services, field, queryText, vector, bits, newModel, k, numCandidates, oversample, rescore, newFilter, minScore, newEncoded, pending, newAliasFilters);
         b.boost(boost).queryName(queryName);
         return b;
     }
@@ -194,12 +216,26 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
     @Override
     protected QueryBuilder doRewrite(QueryRewriteContext context) throws IOException {
         QueryBuilder newFilter = filter == null ? null : filter.rewrite(context);
+        QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
+        Map<String, QueryBuilder> newAliasFilters = aliasFilters;
+        if (newAliasFilters == null && coordinator != null) {
+            newAliasFilters = services == null ? Map.of() : services.aliasFilters(coordinator.getSearchRequest());
+        }
+        if (newAliasFilters != null && newAliasFilters.isEmpty() == false) {
+            Map<String, QueryBuilder> rewritten = new TreeMap<>();
+            for (Map.Entry<String, QueryBuilder> e : newAliasFilters.entrySet()) {
+                rewritten.put(e.getKey(), e.getValue().rewrite(context));
+            }
+            if (rewritten.equals(newAliasFilters) == false) {
+                newAliasFilters = rewritten;
+            }
+        }
         if (queryText != null && encoded == null) {
             if (pendingEncoding != null) {
                 float[] v = pendingEncoding.get();
-                return v == null ? this : withEncoding(v, null, newFilter);
+                return v == null ? (newAliasFilters != aliasFilters || newFilter != filter ? withEncoding(null, pendingEncoding, newFilter, newAliasFilters) : this)
+                    : withEncoding(v, null, newFilter, newAliasFilters);
             }
-            QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
             if (coordinator != null) {
                 String m = model != null ? model : services.modelOfField(coordinator.getSearchRequest(), field);
                 SetOnce<float[]> result = new SetOnce<>();
@@ -209,10 +245,11 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
                     result.set(v);
                     listener.onResponse(null);
                 }, listener::onFailure)));
-                return withEncoding(null, result::get, newFilter);
+                // the copy names the model that encoded the text, so shards check it against their field and errors name it
+                return withEncoding(m, null, result::get, newFilter, newAliasFilters);
             }
         }
-        return newFilter != filter ? withEncoding(encoded, pendingEncoding, newFilter) : this;
+        return newFilter != filter || newAliasFilters != aliasFilters ? withEncoding(encoded, pendingEncoding, newFilter, newAliasFilters) : this;
     }
 
     @Override
@@ -225,6 +262,16 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
             );
         }
         BinaryEmbeddingSpec spec = ((BinaryEmbeddingFieldType) type).spec();
+        // a field alias resolves to its target's type: the Lucene field is the target's full name
+        String luceneField = type.name();
+        checkNestedScope(context, luceneField);
+        if (queryText != null && model != null && spec.model() != null && model.equals(spec.model()) == false) {
+            // vectors of two models live in different embedding spaces: their similarities would be meaningless
+            throw new IllegalArgumentException(
+                "[" + NAME + "] [model] [" + model + "] is not the model of field [" + field + "] in index [" + context.index().getName()
+                    + "], [" + spec.model() + "]: its vectors are in another embedding space; leave [model] out or name [" + spec.model() + "]"
+            );
+        }
         float[] q = vector != null ? vector : encoded;
         if (q == null && queryText != null) {
             String m = model != null ? model : spec.model();
@@ -250,7 +297,40 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
             queryBits = PackedBits.decode(bits, spec.packedBytes(), "[" + NAME + "] [bits]");
         }
         Query filterQuery = filter == null ? null : filter.toQuery(context);
-        return new BinaryKnnQuery(field, spec, prepared, queryBits, k, shortlist(), resolvedNumCandidates(), rescore, filterQuery, minScore);
+        QueryBuilder aliasFilter = aliasFilters == null ? null : aliasFilters.get(context.index().getName());
+        if (aliasFilter != null) {
+            Query a = aliasFilter.toQuery(context);
+            filterQuery = filterQuery == null ? a
+                : new BooleanQuery.Builder().add(filterQuery, BooleanClause.Occur.FILTER).add(a, BooleanClause.Occur.FILTER).build();
+        }
+        return new BinaryKnnQuery(luceneField, spec, prepared, queryBits, k, shortlist(), resolvedNumCandidates(), rescore, filterQuery, minScore);
+    }
+
+    /**
+     * A field inside a {@code nested} object lives in hidden child documents, which OpenSearch removes from a top-level
+     * query's hits: without a {@code nested} query around it, {@code binary_knn} would find the nearest children and
+     * return nothing. Refuse that with the query to write instead.
+     */
+    private void checkNestedScope(QueryShardContext context, String luceneField) {
+        String nestedPath = null;
+        for (int dot = luceneField.lastIndexOf('.'); dot > 0 && nestedPath == null; dot = luceneField.lastIndexOf('.', dot - 1)) {
+            ObjectMapper parent = context.getObjectMapper(luceneField.substring(0, dot));
+            if (parent != null && parent.nested().isNested()) {
+                nestedPath = parent.fullPath();
+            }
+        }
+        ObjectMapper scope = context.nestedScope().getObjectMapper();
+        String scopePath = scope == null ? null : scope.fullPath();
+        if (Objects.equals(nestedPath, scopePath) == false) {
+            throw new IllegalArgumentException(
+                "[" + NAME + "] field [" + field + "] is " + (nestedPath == null ? "not inside a nested object" : "inside the nested object [" + nestedPath + "]")
+                    + (scopePath == null ? "" : " but the query is inside a nested query on [" + scopePath + "]")
+                    + (nestedPath == null
+                        ? "; put [" + NAME + "] outside the nested query"
+                        : "; wrap it in {\"nested\": {\"path\": \"" + nestedPath + "\", \"query\": {\"" + NAME + "\": ...}}} ("
+                            + BinaryHybridQueryBuilder.NAME + " cannot search a nested field: its [vector.field] must be outside nested objects)")
+            );
+        }
     }
 
     @Override
@@ -344,7 +424,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         if (oversample == null) { // the default follows a lowered cap instead of failing every request that omits it
             oversample = Math.min(DEFAULT_OVERSAMPLE, limitsOf(services).maxOversample());
         }
-        BinaryKnnQueryBuilder b = new BinaryKnnQueryBuilder(services, field, queryText, vector, bits, model, k, numCandidates, oversample, rescore, filter, minScore, null, null);
+        BinaryKnnQueryBuilder b = new BinaryKnnQueryBuilder(services, field, queryText, vector, bits, model, k, numCandidates, oversample, rescore, filter, minScore, null, null, null);
         b.validate(parser, where);
         b.boost(boost);
         b.queryName(queryName);
@@ -466,12 +546,12 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         return field.equals(o.field) && Objects.equals(queryText, o.queryText) && Arrays.equals(vector, o.vector)
             && Objects.equals(bits, o.bits) && Objects.equals(model, o.model) && k == o.k && Objects.equals(numCandidates, o.numCandidates)
             && oversample == o.oversample && rescore == o.rescore && Objects.equals(filter, o.filter) && Objects.equals(minScore, o.minScore)
-            && Arrays.equals(encoded, o.encoded) && pendingEncoding == o.pendingEncoding;
+            && Arrays.equals(encoded, o.encoded) && pendingEncoding == o.pendingEncoding && Objects.equals(aliasFilters, o.aliasFilters);
     }
 
     @Override
     protected int doHashCode() {
-        return Objects.hash(field, queryText, Arrays.hashCode(vector), bits, model, k, numCandidates, oversample, rescore, filter, minScore, Arrays.hashCode(encoded));
+        return Objects.hash(field, queryText, Arrays.hashCode(vector), bits, model, k, numCandidates, oversample, rescore, filter, minScore, Arrays.hashCode(encoded), aliasFilters);
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.opensearch.binaryembeddings.query;
 
 import org.apache.lucene.index.IndexReaderContext;
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.IndexSearcher;
@@ -34,12 +35,17 @@ final class FixedScoresQuery extends Query {
     private final Explainer explainer;
     private final Object readerId;
     private final String description;
+    private final Query highlight; // visited as a sub-query so that highlighters find its terms; null: none
 
     /**
      * @param docs   global doc ids (any order, no duplicates)
      * @param scores their scores
      */
     FixedScoresQuery(IndexReaderContext context, int[] docs, float[] scores, Explainer explainer, String description) {
+        this(context, docs, scores, explainer, description, null);
+    }
+
+    FixedScoresQuery(IndexReaderContext context, int[] docs, float[] scores, Explainer explainer, String description, Query highlight) {
         Integer[] idx = new Integer[docs.length];
         for (int i = 0; i < idx.length; i++) {
             idx[i] = i;
@@ -56,6 +62,7 @@ final class FixedScoresQuery extends Query {
         this.explainer = explainer;
         this.readerId = context.id();
         this.description = description;
+        this.highlight = highlight;
     }
 
     int size() {
@@ -177,6 +184,9 @@ final class FixedScoresQuery extends Query {
     @Override
     public void visit(QueryVisitor visitor) {
         visitor.visitLeaf(this);
+        if (highlight != null) {
+            highlight.visit(visitor.getSubVisitor(BooleanClause.Occur.SHOULD, this));
+        }
     }
 
     @Override

@@ -4,13 +4,18 @@ import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.QueryVisitor;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.Scorer;
+import org.apache.lucene.search.Weight;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
+import org.opensearch.common.lucene.search.Queries;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
@@ -19,6 +24,7 @@ import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.index.mapper.IdFieldMapper;
 import org.opensearch.index.mapper.Uid;
 import org.opensearch.index.query.AbstractQueryBuilder;
+import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryShardContext;
 
 import java.io.IOException;
@@ -35,9 +41,12 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
     public static final String NAME = "binary_fused_hits";
 
     private final List<Fusion.Fused> hits;
+    /** The binary_hybrid's keyword query: not matched again, only offered to highlighters (null: none). */
+    private final QueryBuilder keyword;
 
-    FusedHitsQueryBuilder(List<Fusion.Fused> hits) {
+    FusedHitsQueryBuilder(List<Fusion.Fused> hits, QueryBuilder keyword) {
         this.hits = List.copyOf(hits);
+        this.keyword = keyword;
     }
 
     public FusedHitsQueryBuilder(StreamInput in) throws IOException {
@@ -45,9 +54,10 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
         int n = in.readVInt();
         List<Fusion.Fused> list = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            list.add(new Fusion.Fused(in.readString(), in.readString(), in.readFloat(), in.readOptionalFloat(), in.readVInt(), in.readOptionalFloat(), in.readVInt(), in.readString()));
+            list.add(new Fusion.Fused(in.readString(), in.readString(), in.readFloat(), in.readOptionalFloat(), in.readVInt(), in.readOptionalFloat(), in.readVInt(), in.readString(), in.readFloat(), in.readFloat()));
         }
         this.hits = list;
+        this.keyword = in.readOptionalNamedWriteable(QueryBuilder.class);
     }
 
     @Override
@@ -62,7 +72,10 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
             out.writeOptionalFloat(f.vectorScore());
             out.writeVInt(f.vectorRank());
             out.writeString(f.how());
+            out.writeFloat(f.keywordPart());
+            out.writeFloat(f.vectorPart());
         }
+        out.writeOptionalNamedWriteable(keyword);
     }
 
     List<Fusion.Fused> hits() {
@@ -70,28 +83,59 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
     }
 
     @Override
-    protected Query doToQuery(QueryShardContext context) {
-        String index = context.index().getName();
-        List<Fusion.Fused> mine = hits.stream().filter(f -> f.index().equals(index)).toList();
-        return mine.isEmpty() ? new MatchNoDocsQuery("no fused hits in this index") : new ByIdQuery(mine);
+    protected org.opensearch.index.query.QueryBuilder doRewrite(org.opensearch.index.query.QueryRewriteContext context) throws IOException {
+        QueryBuilder k = keyword == null ? null : keyword.rewrite(context);
+        if (k == keyword) {
+            return this;
+        }
+        FusedHitsQueryBuilder b = new FusedHitsQueryBuilder(hits, k);
+        b.boost(boost).queryName(queryName);
+        return b;
     }
 
-    /** Finds the fused documents by _id in the reader it is rewritten against. */
+    @Override
+    protected Query doToQuery(QueryShardContext context) throws IOException {
+        if (context.nestedScope().getObjectMapper() != null) {
+            // the fused hits are root documents; inside a nested query they would be matched as children: no hits at all
+            throw new IllegalArgumentException(
+                "[" + BinaryHybridQueryBuilder.NAME + "] cannot run inside a [nested] query (its hits are whole documents); put the nested "
+                    + "query inside its [keyword] part or its [vector.filter] instead"
+            );
+        }
+        String index = context.index().getName();
+        List<Fusion.Fused> mine = hits.stream().filter(f -> f.index().equals(index)).toList();
+        if (mine.isEmpty()) {
+            return new MatchNoDocsQuery("no fused hits in this index");
+        }
+        // Nested objects are indexed as hidden Lucene documents in front of their root document, and each carries the
+        // root's _id; the fused hits are root documents, so only a root document may stand for an _id.
+        Query roots = context.getMapperService().hasNested() ? Queries.newNonNestedFilter() : null;
+        // highlighting without highlight_query looks for the terms of the main query: give it the keyword part's
+        Query keywordQuery = keyword == null ? null : keyword.toQuery(context);
+        return new ByIdQuery(mine, roots, keywordQuery);
+    }
+
+    /** Finds the fused documents by _id (their root document) in the reader it is rewritten against. */
     static final class ByIdQuery extends Query {
         private final List<Fusion.Fused> hits;
+        private final Query roots; // null: the index has no nested documents
+        private final Query keyword; // for highlighters only
 
-        ByIdQuery(List<Fusion.Fused> hits) {
+        ByIdQuery(List<Fusion.Fused> hits, Query roots, Query keyword) {
             this.hits = hits;
+            this.roots = roots;
+            this.keyword = keyword;
         }
 
         @Override
         public Query rewrite(IndexSearcher searcher) throws IOException {
             List<Integer> docs = new ArrayList<>();
             List<Fusion.Fused> found = new ArrayList<>();
+            Weight rootWeight = roots == null ? null : searcher.createWeight(searcher.rewrite(roots), ScoreMode.COMPLETE_NO_SCORES, 1f);
             for (Fusion.Fused f : hits) {
                 BytesRef term = Uid.encodeId(f.id());
                 for (LeafReaderContext ctx : searcher.getIndexReader().leaves()) {
-                    int doc = liveDoc(ctx, term);
+                    int doc = liveDoc(ctx, term, rootWeight);
                     if (doc >= 0) {
                         docs.add(ctx.docBase + doc);
                         found.add(f);
@@ -107,10 +151,10 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
             for (int i = 0; i < s.length; i++) {
                 s[i] = found.get(i).score();
             }
-            return new FixedScoresQuery(searcher.getIndexReader().getContext(), d, s, (i, score) -> Fusion.explain(found.get(i)), "binary_hybrid");
+            return new FixedScoresQuery(searcher.getIndexReader().getContext(), d, s, (i, score) -> Fusion.explain(found.get(i)), "binary_hybrid", keyword);
         }
 
-        private static int liveDoc(LeafReaderContext ctx, BytesRef term) throws IOException {
+        private static int liveDoc(LeafReaderContext ctx, BytesRef term, Weight rootWeight) throws IOException {
             Terms terms = ctx.reader().terms(IdFieldMapper.NAME);
             if (terms == null) {
                 return -1;
@@ -120,9 +164,23 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
                 return -1;
             }
             Bits live = ctx.reader().getLiveDocs();
+            DocIdSetIterator rootDocs = null;
+            if (rootWeight != null) {
+                Scorer s = rootWeight.scorer(ctx);
+                if (s == null) {
+                    return -1;
+                }
+                rootDocs = s.iterator();
+            }
             PostingsEnum pe = te.postings(null, PostingsEnum.NONE);
             for (int doc = pe.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = pe.nextDoc()) {
-                if (live == null || live.get(doc)) {
+                if (live != null && live.get(doc) == false) {
+                    continue;
+                }
+                if (rootDocs != null && rootDocs.docID() < doc) {
+                    rootDocs.advance(doc);
+                }
+                if (rootDocs == null || rootDocs.docID() == doc) {
                     return doc;
                 }
             }
@@ -132,6 +190,9 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
         @Override
         public void visit(QueryVisitor visitor) {
             visitor.visitLeaf(this);
+            if (keyword != null) {
+                keyword.visit(visitor.getSubVisitor(BooleanClause.Occur.SHOULD, this));
+            }
         }
 
         @Override
@@ -141,12 +202,12 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
 
         @Override
         public boolean equals(Object o) {
-            return sameClassAs(o) && hits.equals(((ByIdQuery) o).hits);
+            return sameClassAs(o) && hits.equals(((ByIdQuery) o).hits) && Objects.equals(roots, ((ByIdQuery) o).roots);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(classHash(), hits);
+            return Objects.hash(classHash(), hits, roots);
         }
     }
 
@@ -167,7 +228,7 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
 
     @Override
     protected boolean doEquals(FusedHitsQueryBuilder other) {
-        return hits.equals(other.hits);
+        return hits.equals(other.hits) && java.util.Objects.equals(keyword, other.keyword);
     }
 
     @Override

@@ -82,8 +82,12 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
         }
     }
 
-    /** A fused hit with the parts its score came from. */
-    public record Fused(String index, String id, float score, Float keywordScore, int keywordRank, Float vectorScore, int vectorRank, String how) {}
+    /**
+     * A fused hit with the parts its score came from: {@code keywordPart + vectorPart} is the fused score before the
+     * shift that keeps every score positive and strictly ordered.
+     */
+    public record Fused(String index, String id, float score, Float keywordScore, int keywordRank, Float vectorScore, int vectorRank, String how,
+        float keywordPart, float vectorPart) {}
 
     /**
      * Fuses and returns the hits best first. Equal fused scores are ordered by index then id and then made strictly
@@ -112,17 +116,21 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
         List<Fused> out = new ArrayList<>(pool.size());
         for (Candidate c : pool) {
             int vRank = vectorRanks.getOrDefault(c, 0);
-            double score;
+            double score, kwPart, vPart;
             String how;
             switch (method) {
                 case RERANK -> {
                     score = c.vectorScore();
+                    kwPart = 0;
+                    vPart = score;
                     how = "rerank: vector score of a keyword candidate";
                 }
                 case RRF -> {
                     double kw = c.keywordRank() > 0 ? keywordWeight / (rankConstant + c.keywordRank()) : 0;
                     double v = vRank > 0 ? vectorWeight / (rankConstant + vRank) : 0;
                     score = kw + v;
+                    kwPart = kw;
+                    vPart = v;
                     how = String.format(Locale.ROOT, "rrf: %s/(%d+%s) + %s/(%d+%s)", keywordWeight, rankConstant, c.keywordRank() > 0 ? c.keywordRank() : "∞", vectorWeight, rankConstant, vRank > 0 ? vRank : "∞");
                 }
                 default -> {
@@ -138,10 +146,12 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
                         v = normalize(c.vectorScore(), vMin, vMax);
                     }
                     score = keywordWeight * kw + vectorWeight * v;
+                    kwPart = keywordWeight * kw;
+                    vPart = vectorWeight * v;
                     how = String.format(Locale.ROOT, "linear (%s): %s × %.4f (keyword) + %s × %.4f (vector)", normalization.name().toLowerCase(Locale.ROOT), keywordWeight, kw, vectorWeight, v);
                 }
             }
-            out.add(new Fused(c.index(), c.id(), (float) score, c.keywordScore(), c.keywordRank(), c.vectorScore(), vRank, how));
+            out.add(new Fused(c.index(), c.id(), (float) score, c.keywordScore(), c.keywordRank(), c.vectorScore(), vRank, how, (float) kwPart, (float) vPart));
         }
         out.sort(Comparator.comparingDouble((Fused f) -> -f.score()).thenComparing(Fused::index).thenComparing(Fused::id));
         // Lucene scores must be positive: shift (z-normalized scores can be negative) so the lowest is MIN_SCORE
@@ -151,7 +161,7 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
         float previous = Float.POSITIVE_INFINITY;
         for (Fused f : out) {
             float s = Math.min(f.score() + shift, Math.nextDown(previous));
-            strict.add(new Fused(f.index(), f.id(), s, f.keywordScore(), f.keywordRank(), f.vectorScore(), f.vectorRank(), f.how()));
+            strict.add(new Fused(f.index(), f.id(), s, f.keywordScore(), f.keywordRank(), f.vectorScore(), f.vectorRank(), f.how(), f.keywordPart(), f.vectorPart()));
             previous = s;
         }
         return strict;
@@ -298,13 +308,17 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
     }
 
     static Explanation explain(Fused f) {
+        // the details add up to the score: each list's contribution, then the shift fuse() applied (z-normalized
+        // scores can be negative; Lucene scores cannot) — the raw scores are in the descriptions
         List<Explanation> parts = new ArrayList<>();
-        parts.add(f.keywordScore() == null
-            ? Explanation.noMatch("keyword: not in the keyword window")
-            : Explanation.match(f.keywordScore(), "keyword score, rank " + f.keywordRank()));
-        parts.add(f.vectorScore() == null
-            ? Explanation.noMatch("vector: no vector for this document")
-            : Explanation.match(f.vectorScore(), "vector score (full precision), rank " + f.vectorRank()));
+        parts.add(Explanation.match(f.keywordPart(), f.keywordScore() == null
+            ? "keyword part: not in the keyword window"
+            : "keyword part: keyword score " + f.keywordScore() + ", rank " + f.keywordRank()));
+        parts.add(Explanation.match(f.vectorPart(), f.vectorScore() == null
+            ? "vector part: no vector for this document"
+            : "vector part: vector score (full precision) " + f.vectorScore() + ", rank " + f.vectorRank()));
+        parts.add(Explanation.match(f.score() - f.keywordPart() - f.vectorPart(),
+            "shift: the same for every hit of the query, so the lowest fused score is " + MIN_SCORE + " (and ties are broken by index and id)"));
         return Explanation.match(f.score(), "binary_hybrid " + f.how(), parts);
     }
 

@@ -8,6 +8,17 @@ import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.metadata.MappingMetadata;
 import org.opensearch.cluster.service.ClusterService;
 
+import org.opensearch.common.xcontent.LoggingDeprecationHandler;
+import org.opensearch.core.common.bytes.BytesReference;
+import org.opensearch.core.xcontent.MediaTypeRegistry;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.index.query.AbstractQueryBuilder;
+import org.opensearch.index.query.QueryBuilder;
+import org.opensearch.search.internal.ShardSearchRequest;
+
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -23,11 +34,13 @@ public final class QueryServices {
     private volatile ClusterService clusterService;
     private volatile IndexNameExpressionResolver resolver;
     private volatile QueryLimits limits = QueryLimits.DEFAULTS;
+    private volatile NamedXContentRegistry xContentRegistry;
 
-    public void init(QueryEncoder encoder, ClusterService clusterService, IndexNameExpressionResolver resolver) {
+    public void init(QueryEncoder encoder, ClusterService clusterService, IndexNameExpressionResolver resolver, NamedXContentRegistry xContentRegistry) {
         this.encoder = encoder;
         this.clusterService = clusterService;
         this.resolver = resolver;
+        this.xContentRegistry = xContentRegistry;
         QueryLimits.track(clusterService.getClusterSettings(), l -> this.limits = l);
     }
 
@@ -58,6 +71,9 @@ public final class QueryServices {
             IndexMetadata meta = state.metadata().index(index);
             MappingMetadata mapping = meta == null ? null : meta.mapping();
             Map<String, Object> def = mapping == null ? null : fieldDefinition(mapping.sourceAsMap(), field);
+            if (def != null && "alias".equals(def.get("type")) && def.get("path") instanceof String path) {
+                def = fieldDefinition(mapping.sourceAsMap(), path); // a field alias: the model is its target's
+            }
             if (def == null || BinaryEmbeddingFieldMapper.CONTENT_TYPE.equals(def.get("type")) == false) {
                 continue;
             }
@@ -71,7 +87,8 @@ public final class QueryServices {
         Set<String> distinct = new TreeSet<>(models.values());
         if (distinct.size() > 1) {
             throw new IllegalArgumentException(
-                "field [" + field + "] uses different models in different indices " + models + "; name one with [model]"
+                "field [" + field + "] uses different models in different indices " + models
+                    + ": their vectors are in different embedding spaces; search these indices separately"
             );
         }
         if (distinct.isEmpty()) {
@@ -83,6 +100,52 @@ public final class QueryServices {
             );
         }
         return distinct.iterator().next();
+    }
+
+    /**
+     * The filters of the filtering aliases through which {@code request} reaches each concrete index (index name →
+     * filter; indices reached without a filtering alias are absent). OpenSearch applies these filters around the whole
+     * query, after {@code binary_knn} picked its top k; the query folds them into its own filter so that they shape
+     * the candidates during the graph walk, as the {@code filter} parameter does. Resolved the way OpenSearch resolves
+     * the alias filter it sends to each shard (resolved expressions, then the filtering aliases of each index).
+     */
+    Map<String, QueryBuilder> aliasFilters(IndicesRequest request) {
+        if (clusterService == null || resolver == null || xContentRegistry == null) {
+            return Map.of();
+        }
+        ClusterState state = clusterService.state();
+        Set<String> resolved;
+        String[] concrete;
+        try {
+            resolved = resolver.resolveExpressions(state, request.indices());
+            concrete = resolver.concreteIndexNames(state, request);
+        } catch (RuntimeException e) {
+            // targets this cluster cannot resolve (a remote cluster's indices, a missing index): OpenSearch reports
+            // what is wrong with the request itself; the alias filters then only apply around the query, as before
+            return Map.of();
+        }
+        Map<String, QueryBuilder> out = new TreeMap<>();
+        for (String index : concrete) {
+            IndexMetadata meta = state.metadata().index(index);
+            String[] aliases = meta == null ? null : resolver.filteringAliases(state, index, resolved);
+            if (aliases == null || aliases.length == 0) {
+                continue;
+            }
+            QueryBuilder filter = ShardSearchRequest.parseAliasFilter(this::parseFilter, meta, aliases);
+            if (filter != null) {
+                out.put(index, filter);
+            }
+        }
+        return out;
+    }
+
+    private QueryBuilder parseFilter(BytesReference bytes) throws IOException {
+        try (
+            InputStream in = bytes.streamInput();
+            XContentParser parser = MediaTypeRegistry.xContentType(in).xContent().createParser(xContentRegistry, LoggingDeprecationHandler.INSTANCE, in)
+        ) {
+            return AbstractQueryBuilder.parseInnerQueryBuilder(parser);
+        }
     }
 
     @SuppressWarnings("unchecked")

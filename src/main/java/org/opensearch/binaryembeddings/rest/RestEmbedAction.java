@@ -131,19 +131,25 @@ public class RestEmbedAction extends BaseRestHandler {
         Map<String, Object> body;
         try (XContentParser parser = request.contentOrSourceParamParser()) {
             // map() reads an array or a scalar body as an empty object, which would then be blamed on [texts]
-            XContentParser.Token first = parser.nextToken();
+            XContentParser.Token first;
+            try {
+                first = parser.nextToken();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("request body is not valid JSON: " + e.getMessage(), e);
+            }
             if (first != XContentParser.Token.START_OBJECT) {
                 throw new IllegalArgumentException("request body must be a JSON object like {\"texts\": [...]}, got " + first);
             }
             try {
                 body = parser.map();
             } catch (IOException e) {
-                // a JSON syntax error in a value (a bare NaN): name the member it belongs to when the parser knows it
+                // a JSON syntax error in a value (a bare NaN): name the member it belongs to when the parser knows it;
+                // any other parse failure (nesting deeper than the parser allows) is still the client's input: a 400
                 String member = parser.currentName();
-                if (member == null) {
-                    throw e;
-                }
-                throw new IllegalArgumentException("bad value for [" + member + "]: " + e.getMessage(), e);
+                throw new IllegalArgumentException(
+                    (member == null ? "request body is not valid JSON: " : "bad value for [" + member + "]: ") + e.getMessage(),
+                    e
+                );
             }
         }
         EmbedRequest req = parse(model, body, info, maxTexts);

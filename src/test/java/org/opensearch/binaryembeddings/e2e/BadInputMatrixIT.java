@@ -127,6 +127,10 @@ public class BadInputMatrixIT extends RealNodeTestCase {
         mapping("mapping/model-../../etc/passwd", "{'type':'binary_embedding','dims':16,'model':'../../etc/passwd'}", "[model]");
         mapping("mapping/model-/etc/passwd", "{'type':'binary_embedding','dims':16,'model':'/etc/passwd'}", "[model]");
         mapping("mapping/model-empty", "{'type':'binary_embedding','dims':16,'model':''}", "[model]");
+        // a well-formed name no node has: refused when the mapping is made, listing the models (issue 19)
+        mapping("mapping/model-nope", "{'type':'binary_embedding','dims':384,'model':'nope-model'}", "[e]", "[nope-model]", MODEL);
+        mapping("mapping/model-dims-mismatch", "{'type':'binary_embedding','dims':256,'model':'" + MODEL + "'}", "[e]", "[dims]", "384");
+        mapping("mapping/multi-field", "{'type':'binary_embedding','dims':16,'fields':{'raw':{'type':'keyword'}}}", "[e]", "multi-fields");
         bad("mapping/no-index-setting", "PUT", "/matrix-map-nosetting",
             json("{'mappings':{'properties':{'e':{'type':'binary_embedding','dims':16}}}}"), "[index.binary_embeddings: true]", "[e]");
         // a Japanese field name is valid: the field is created, takes a vector and answers a query
@@ -157,6 +161,8 @@ public class BadInputMatrixIT extends RealNodeTestCase {
         doc("doc/bits-not-hex-or-base64", "{'bits':'zz!!'}", "[bits]");
         doc("doc/bits-byte-300", "{'bits':[300]}", "[bits]", "[-128, 127]");
         doc("doc/bits-empty-string", "{'bits':''}", "[bits]");
+        // 64 hex digits (256 bits) for a 384-bit field: also 64 base64 characters of 48 bytes, once read as such
+        doc("doc/bits384-hex-of-256-bits", "{'bits384':'" + "ab".repeat(32) + "'}", "[bits384]", "96 hex digits or 64 base64 characters");
     }
 
     private void bulkCases() {
@@ -273,6 +279,11 @@ public class BadInputMatrixIT extends RealNodeTestCase {
         search("knn/vector-and-bits", VEC, "{'binary_knn':{'field':'vec','vector':" + GOOD + ",'bits':'ff'}}", "[bits]", "[vector]");
         search("knn/bits-bad", VEC, "{'binary_knn':{'field':'vec','bits':'zz!!'}}", "[bits]");
         search("knn/bits-byte-1e20", VEC, "{'binary_knn':{'field':'vec','bits':[1e20]}}", "[bits]");
+        search("knn/bits-hex-of-256-bits-for-384", VEC, "{'binary_knn':{'field':'bits384','bits':'" + "ab".repeat(32) + "'}}", "[bits]",
+            "96 hex digits or 64 base64 characters");
+        // the field's model is bge: another model's vectors are in another embedding space
+        search("knn/model-other-space", TEXT, "{'binary_knn':{'field':'embedding','query_text':'apple','model':'all-minilm-l6-v2-q'}}",
+            "[model]", "all-minilm-l6-v2-q", MODEL);
         search("knn/field-missing", VEC, "{'binary_knn':{'vector':" + GOOD + "}}", "[field]");
         search("knn/field-unmapped", VEC, "{'binary_knn':{'field':'nope','vector':" + GOOD + "}}", "[field]", "[nope]");
         search("knn/field-keyword", VEC, "{'binary_knn':{'field':'tag','vector':" + GOOD + "}}", "[field]", "[tag]");
@@ -365,6 +376,7 @@ public class BadInputMatrixIT extends RealNodeTestCase {
         embed("rest/embed-binary_dims-over-dims", "{'texts':['x'],'binary_dims':392}", "[binary_dims]");
         embed("rest/embed-binary_dims-bare-NaN", "{'texts':['x'],'binary_dims':NaN}", "[binary_dims]", "Non-standard token 'NaN'");
         embed("rest/embed-unknown-param", "{'texts':['x'],'top_k':3}", "[top_k]");
+        embed("rest/embed-json-1500-deep", "{'texts':" + "[".repeat(1500) + "]".repeat(1500) + "}", "JSON");
         embed("rest/embed-100000-texts", "{'texts':" + texts(100_000) + "}", "[texts]");
         embed("rest/embed-malformed-json", "{'texts':[", "end-of-input");
         embed("rest/embed-body-array", "['x']", "request body must be a JSON object");
@@ -640,7 +652,7 @@ public class BadInputMatrixIT extends RealNodeTestCase {
             json("{'processors':[{'local_embedding':{'model':'" + MODEL + "','field_map':{'text':'embedding'}}}]}"));
         call("PUT", "/" + VEC, json("{'settings':{'index.binary_embeddings':true,'number_of_shards':1,'number_of_replicas':0},"
             + "'mappings':{'properties':{'text':{'type':'text'},'tag':{'type':'keyword'},'vec':{'type':'binary_embedding','dims':8},"
-            + "'bits':{'type':'binary_embedding','dims':8,'input':'packed'}}}}"));
+            + "'bits':{'type':'binary_embedding','dims':8,'input':'packed'},'bits384':{'type':'binary_embedding','dims':384,'input':'packed'}}}}"));
         call("PUT", "/" + TEXT, json("{'settings':{'index.binary_embeddings':true,'number_of_shards':1,'number_of_replicas':0,"
             + "'default_pipeline':'" + PIPELINE + "'},'mappings':{'properties':{'text':{'type':'text'},"
             + "'embedding':{'type':'binary_embedding','dims':384,'model':'" + MODEL + "'}}}}"));

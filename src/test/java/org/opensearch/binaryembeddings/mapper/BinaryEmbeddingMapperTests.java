@@ -203,11 +203,13 @@ public class BinaryEmbeddingMapperTests extends OpenSearchSingleNodeTestCase {
             { "idx", "{\"a\":1}", "got an object" },
             { "idx", "[1,2,3,4,5,6,7,1e39]", "finite numbers" },
             { "idx", "[0,0,0,0,0,0,0,0]", "zero vector" },
-            { "pk", "\"abcde\"", "must be 4 hex digits or the base64 encoding of 2 bytes" },
+            { "pk", "\"abcde\"", "must be 4 hex digits or 4 base64 characters (2 bytes, 16 bits); got 5 hex digits" },
+            // hex digits only: read as hex and refused for its length, naming both encodings
+            { "pk", "\"abcdef\"", "got 6 hex digits (3 bytes, 24 bits)" },
             { "pk", "\"zz!!\"", "is neither" },
             { "pk", "[1,2,3]", "expects an array of 2 signed bytes" },
             { "pk", "[1,300]", "signed bytes" },
-            { "pk", "\"AAAAAA==\"", "got 4 bytes from base64" } };
+            { "pk", "\"AAAAAA==\"", "got 4 bytes (32 bits) from base64" } };
         BulkRequestBuilder bulk = client().prepareBulk();
         for (int i = 0; i < cases.length; i++) {
             String index = cases[i][0];
@@ -233,7 +235,7 @@ public class BinaryEmbeddingMapperTests extends OpenSearchSingleNodeTestCase {
         }
         assertEquals(cases.length, failed);
         assertEquals(8 + 2, client().prepareSearch("idx").setSize(0).get().getHits().getTotalHits().value());
-        assertEquals(5, client().prepareSearch("pk").setSize(0).get().getHits().getTotalHits().value());
+        assertEquals(6, client().prepareSearch("pk").setSize(0).get().getHits().getTotalHits().value()); // one good per pk case
     }
 
     private static XContentBuilder doc(float[] v) throws IOException {

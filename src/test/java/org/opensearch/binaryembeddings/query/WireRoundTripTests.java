@@ -1,0 +1,65 @@
+package org.opensearch.binaryembeddings.query;
+
+import org.opensearch.binaryembeddings.BinaryEmbeddingsPlugin;
+import org.opensearch.common.io.stream.BytesStreamOutput;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.core.common.io.stream.NamedWriteableAwareStreamInput;
+import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.index.query.MatchQueryBuilder;
+import org.opensearch.index.query.QueryBuilder;
+import org.opensearch.index.query.TermQueryBuilder;
+import org.opensearch.search.SearchModule;
+import org.opensearch.test.OpenSearchTestCase;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the coordinating node adds to the queries it sends to shards on other nodes survives the wire: the alias
+ * filters folded into binary_knn, and the keyword part binary_hybrid's fused hits offer to highlighters. (On one node
+ * a shard request is not serialized, so the real-node tests do not cover this.)
+ */
+public class WireRoundTripTests extends OpenSearchTestCase {
+
+    private final NamedWriteableRegistry registry = new NamedWriteableRegistry(
+        new SearchModule(Settings.EMPTY, List.of(new BinaryEmbeddingsPlugin())).getNamedWriteables()
+    );
+
+    public void testBinaryKnnKeepsAliasFilters() throws IOException {
+        Map<String, QueryBuilder> aliasFilters = Map.of("tenants", new TermQueryBuilder("tenant", "b"), "other", new TermQueryBuilder("t", "c"));
+        BinaryKnnQueryBuilder knn = new BinaryKnnQueryBuilder(null, "vec", null, new float[] { 1, -1, 1, -1, 1, -1, 1, -1 }, null, null, 10,
+            null, 4f, true, new MatchQueryBuilder("text", "pie"), null, null, null, aliasFilters);
+        QueryBuilder back = roundTrip(knn);
+        assertEquals(knn, back);
+        BinaryKnnQueryBuilder none = knn.withKAndFilter(5, null, null);
+        assertEquals(none, roundTrip(none));
+        // null (not resolved yet) and empty (no filtering alias) stay distinct
+        BinaryKnnQueryBuilder unresolved = new BinaryKnnQueryBuilder(null, "vec", null, new float[] { 1, -1, 1, -1, 1, -1, 1, -1 }, null,
+            null, 10, null, 4f, true, null, null, null, null, null);
+        assertEquals(unresolved, roundTrip(unresolved));
+        assertNotEquals(unresolved, roundTrip(new BinaryKnnQueryBuilder(null, "vec", null, new float[] { 1, -1, 1, -1, 1, -1, 1, -1 }, null,
+            null, 10, null, 4f, true, null, null, null, null, Map.of())));
+    }
+
+    public void testFusedHitsKeepTheirPartsAndKeyword() throws IOException {
+        List<Fusion.Fused> hits = List.of(
+            new Fusion.Fused("i", "1", 2.5f, 7f, 1, 0.9f, 2, "linear", 1f, 1.2f),
+            new Fusion.Fused("i", "2", 0.001f, null, 0, 0.5f, 1, "linear", 0f, -0.4f)
+        );
+        FusedHitsQueryBuilder fused = new FusedHitsQueryBuilder(hits, new MatchQueryBuilder("text", "apple"));
+        FusedHitsQueryBuilder back = (FusedHitsQueryBuilder) roundTrip(fused);
+        assertEquals(fused, back);
+        assertEquals(hits, back.hits());
+    }
+
+    private QueryBuilder roundTrip(QueryBuilder query) throws IOException {
+        try (BytesStreamOutput out = new BytesStreamOutput()) {
+            out.writeNamedWriteable(query);
+            try (StreamInput in = new NamedWriteableAwareStreamInput(out.bytes().streamInput(), registry)) {
+                return in.readNamedWriteable(QueryBuilder.class);
+            }
+        }
+    }
+}
