@@ -78,7 +78,7 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
 
     @Override
     public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
-        return List.of(EncoderSettings.executorBuilder(settings));
+        return List.of(EncoderSettings.executorBuilder(settings), EncoderSettings.queryExecutorBuilder(settings));
     }
 
     @Override

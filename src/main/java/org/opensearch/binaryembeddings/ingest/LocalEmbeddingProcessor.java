@@ -1,7 +1,9 @@
 package org.opensearch.binaryembeddings.ingest;
 
 import org.opensearch.binaryembeddings.encoder.EncoderService;
+import org.opensearch.binaryembeddings.encoder.EncoderSettings;
 import org.opensearch.binaryembeddings.encoder.ModelInfo;
+import org.opensearch.action.support.PlainActionFuture;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.ingest.AbstractBatchingProcessor;
 import org.opensearch.ingest.IngestDocument;
@@ -40,8 +42,9 @@ import static org.opensearch.ingest.ConfigurationUtils.readOptionalStringPropert
  * </pre>
  *
  * A source holding a string gives one vector (passage prefix applied); an array of strings gives an array of vectors,
- * one per element, in order. A non-string value, a blank text, or a missing field (unless {@code ignore_missing})
- * fails that document only, naming the field; the others of the bulk are indexed. Text longer than the model's
+ * one per element, in order (at most {@code plugins.binary_embeddings.ingest.max_texts_per_field}, checked before any
+ * inference). A non-string value, a blank text, a text with no content token (only characters the tokenizer drops),
+ * or a missing field (unless {@code ignore_missing}) fails that document only, naming the field; the others of the bulk are indexed. Text longer than the model's
  * {@code max_tokens} is truncated by the tokenizer, never an error. The usual {@code if}, {@code tag},
  * {@code description}, {@code ignore_failure} and {@code on_failure} apply.
  */
@@ -95,11 +98,12 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
     /** What one target field of one document gets: vectors for {@code count} texts, as one vector or a list. */
     private record Target(String path, boolean list, int count) {}
 
-    /** The texts of one document, in field_map order, and where their vectors go. */
-    private record Plan(List<String> texts, List<Target> targets) {}
+    /** The texts of one document, in field_map order, the field each comes from, and where their vectors go. */
+    private record Plan(List<String> texts, List<String> fields, List<Target> targets) {}
 
     private Plan plan(IngestDocument doc) {
         List<String> texts = new ArrayList<>();
+        List<String> fields = new ArrayList<>();
         List<Target> targets = new ArrayList<>();
         for (Map.Entry<String, String> e : fieldMap.entrySet()) {
             String source = e.getKey();
@@ -118,12 +122,21 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
             }
             if (value instanceof String s) {
                 texts.add(requireText(s, source));
+                fields.add(source);
                 targets.add(new Target(target, false, 1));
             } else if (value instanceof List<?> list) {
+                // before looking at (let alone embedding) any element: one huge array must not occupy the encoder
+                if (list.size() > encoder.maxTextsPerField()) {
+                    throw new IllegalArgumentException(
+                        "field [" + source + "] holds " + list.size() + " texts, more than the limit of " + encoder.maxTextsPerField()
+                            + " per field (" + EncoderSettings.MAX_TEXTS_PER_FIELD.getKey() + ")"
+                    );
+                }
                 for (int i = 0; i < list.size(); i++) {
                     String where = source + "[" + i + "]";
                     if (list.get(i) instanceof String s) {
                         texts.add(requireText(s, where));
+                        fields.add(where);
                     } else {
                         throw new IllegalArgumentException("field [" + where + "] must be a string, not " + describe(list.get(i)));
                     }
@@ -133,7 +146,7 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
                 throw new IllegalArgumentException("field [" + source + "] must be a string or an array of strings, not " + describe(value));
             }
         }
-        return new Plan(texts, targets);
+        return new Plan(texts, fields, targets);
     }
 
     private String requireText(String s, String field) {
@@ -164,6 +177,13 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
     }
 
     private static void write(IngestDocument doc, Plan plan, List<float[]> vectors, int offset) {
+        // a text without content token has no vector: the document fails with a 400 naming the field, the others
+        // of the bulk go on (such texts would all get one identical vector that ranks first for unrelated queries)
+        for (int i = 0; i < plan.texts().size(); i++) {
+            if (vectors.get(offset + i) == null) {
+                throw EncoderService.noContent("field [" + plan.fields().get(i) + "]");
+            }
+        }
         int k = offset;
         for (Target t : plan.targets()) {
             if (t.list()) {
@@ -191,7 +211,9 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
     public IngestDocument execute(IngestDocument doc) {
         Plan plan = plan(doc);
         if (plan.texts().isEmpty() == false) {
-            write(doc, plan, encoder.encodePassages(model, plan.texts()), 0);
+            PlainActionFuture<List<float[]>> future = new PlainActionFuture<>();
+            encoder.encodePassagesOrNullAsync(model, plan.texts(), future);
+            write(doc, plan, future.actionGet(), 0);
         }
         return doc;
     }
@@ -238,7 +260,7 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
             handler.accept(results);
             return;
         }
-        encoder.encodePassagesAsync(model, texts, new ActionListener<>() {
+        encoder.encodePassagesOrNullAsync(model, texts, new ActionListener<>() {
             @Override
             public void onResponse(List<float[]> vectors) {
                 int offset = 0;
