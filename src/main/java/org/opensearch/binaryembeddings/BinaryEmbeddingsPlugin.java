@@ -127,7 +127,7 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
 
     @Override
     public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
-        return Map.of(LocalEmbeddingProcessor.TYPE, new LocalEmbeddingProcessor.Factory(encoder::get));
+        return Map.of(LocalEmbeddingProcessor.TYPE, new LocalEmbeddingProcessor.Factory(encoder::get, parameters.client));
     }
 
     @Override

@@ -7,7 +7,6 @@ import org.opensearch.threadpool.ThreadPool;
 
 import java.io.Closeable;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -154,7 +153,7 @@ public final class EncoderService implements Closeable {
             listener.onFailure(e);
             return;
         }
-        scheduler.run(InferenceScheduler.Lane.QUERY, m, List.of(m.manifest.queryPrefix() + text), ActionListener.map(listener, out -> {
+        scheduler.run(InferenceScheduler.Lane.QUERY, m, m.manifest.queryPrefix(), List.of(text), ActionListener.map(listener, out -> {
             float[] v = strict(out, i -> "[query_text]")[0];
             queryCache.put(m.name, text, v);
             return v;
@@ -195,19 +194,19 @@ public final class EncoderService implements Closeable {
 
     private void run(InferenceScheduler.Lane lane, String model, TextKind kind, List<String> texts, ActionListener<float[][]> listener) {
         final ModelRegistry.Model m;
-        final List<String> prefixed;
         try {
             m = registry.known(model);
-            prefixed = prefixed(m, kind, texts);
+            checkTexts(texts);
         } catch (Exception e) {
             listener.onFailure(e);
             return;
         }
-        if (prefixed.isEmpty()) {
+        if (texts.isEmpty()) {
             listener.onResponse(new float[0][]);
             return;
         }
-        scheduler.run(lane, m, prefixed, listener);
+        String prefix = kind == TextKind.QUERY ? m.manifest.queryPrefix() : m.manifest.passagePrefix();
+        scheduler.run(lane, m, prefix, texts, listener);
     }
 
     /** The vectors, or a 400 naming the first text without a content token. */
@@ -234,17 +233,13 @@ public final class EncoderService implements Closeable {
         return future.actionGet();
     }
 
-    private List<String> prefixed(ModelRegistry.Model m, TextKind kind, List<String> texts) {
+    private void checkTexts(List<String> texts) {
         if (texts == null) {
             throw new IllegalArgumentException("texts must not be null");
         }
-        String prefix = kind == TextKind.QUERY ? m.manifest.queryPrefix() : m.manifest.passagePrefix();
-        List<String> out = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
             checkText(texts.get(i), "[texts][" + i + "]");
-            out.add(prefix + texts.get(i));
         }
-        return out;
     }
 
     /** Longest text accepted, in characters ({@code plugins.binary_embeddings.max_text_chars}). */

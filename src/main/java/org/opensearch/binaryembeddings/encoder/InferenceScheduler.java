@@ -57,19 +57,19 @@ final class InferenceScheduler {
     }
 
     /**
-     * Embeds {@code texts} (prefixes already applied) with {@code m} on {@code lane}; answers one vector per text, in
-     * order, {@code null} for a text without a content token. On an inference thread it runs inline and answers
-     * before returning.
+     * Embeds {@code prefix + text} for each of {@code texts} with {@code m} on {@code lane}; answers one vector per
+     * text, in order, {@code null} for a text without a content token of its own. On an inference thread it runs
+     * inline and answers before returning.
      */
-    void run(Lane lane, ModelRegistry.Model m, List<String> texts, ActionListener<float[][]> listener) {
+    void run(Lane lane, ModelRegistry.Model m, String prefix, List<String> texts, ActionListener<float[][]> listener) {
         if (ON_INFERENCE_THREAD.get()) {
-            ActionListener.completeWith(listener, () -> inline(m, texts));
+            ActionListener.completeWith(listener, () -> inline(m, prefix, texts));
             return;
         }
         Executor executor = lane == Lane.QUERY ? queryLane : ingestLane;
         submit(lane, executor, listener::onFailure, () -> {
             OnnxEncoder encoder = registry.ready(m);
-            List<long[]> tokens = tokenize(encoder, texts);
+            List<long[]> tokens = tokenize(encoder, prefix, texts);
             List<int[]> batches = batches(tokens);
             float[][] out = new float[texts.size()][];
             if (batches.isEmpty()) {
@@ -125,9 +125,9 @@ final class InferenceScheduler {
         }
     }
 
-    private float[][] inline(ModelRegistry.Model m, List<String> texts) {
+    private float[][] inline(ModelRegistry.Model m, String prefix, List<String> texts) {
         OnnxEncoder encoder = registry.ready(m);
-        List<long[]> tokens = tokenize(encoder, texts);
+        List<long[]> tokens = tokenize(encoder, prefix, texts);
         float[][] out = new float[texts.size()][];
         for (int[] batch : batches(tokens)) {
             runBatch(m, encoder, tokens, batch, out);
@@ -135,11 +135,19 @@ final class InferenceScheduler {
         return out;
     }
 
-    /** Token ids per text; {@code null} for a text without content token. Cheap next to inference. */
-    private static List<long[]> tokenize(OnnxEncoder encoder, List<String> texts) {
+    /**
+     * Token ids of {@code prefix + text} per text; {@code null} for a text without content token. A prefix (bge's
+     * query instruction) has content tokens of its own, so the text is then judged alone, at the cost of one more
+     * tokenization, which is cheap next to inference.
+     */
+    private static List<long[]> tokenize(OnnxEncoder encoder, String prefix, List<String> texts) {
         List<long[]> tokens = new ArrayList<>(texts.size());
         for (String t : texts) {
-            tokens.add(encoder.tokenize(t));
+            if (prefix.isEmpty()) {
+                tokens.add(encoder.tokenize(t));
+            } else {
+                tokens.add(encoder.tokenize(t) == null ? null : encoder.tokenize(prefix + t));
+            }
         }
         return tokens;
     }

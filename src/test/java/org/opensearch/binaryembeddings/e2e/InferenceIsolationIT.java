@@ -7,13 +7,11 @@ import org.opensearch.client.ResponseException;
 import org.opensearch.common.xcontent.XContentFactory;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
-import org.opensearch.core.common.Strings;
 import org.opensearch.core.xcontent.XContentBuilder;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Inference a cluster can live with, on a real node: a document with a huge array of texts is refused before any
  * inference, texts the tokenizer reduces to nothing are a 400 naming the field, and {@code binary_knn} query texts are
  * encoded on their own lane, so they answer while a long pipeline bulk keeps the ingest lane busy.
- * Texts are the project's own passages ({@code src/demo/sample-corpus.jsonl}), combined pairwise for more documents.
+ * Texts are the project's own passages ({@code src/demo/sample-corpus.jsonl}, on the test classpath as {@code /testdata/sample-corpus.jsonl}), combined pairwise for more documents.
  */
 public class InferenceIsolationIT extends RealNodeTestCase {
 
@@ -33,7 +31,11 @@ public class InferenceIsolationIT extends RealNodeTestCase {
 
     private static List<String> corpus() throws IOException {
         List<String> texts = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of("src/demo/sample-corpus.jsonl"), StandardCharsets.UTF_8)) {
+        List<String> lines;
+        try (InputStream in = InferenceIsolationIT.class.getResourceAsStream("/testdata/sample-corpus.jsonl")) {
+            lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        }
+        for (String line : lines) {
             if (line.isBlank() == false) {
                 texts.add((String) XContentHelper.convertToMap(JsonXContent.jsonXContent, line, false).get("text"));
             }
@@ -44,7 +46,7 @@ public class InferenceIsolationIT extends RealNodeTestCase {
 
     private static String json(String field, Object value) throws IOException {
         XContentBuilder b = XContentFactory.jsonBuilder().startObject().field(field, value).endObject();
-        return Strings.toString(b);
+        return org.opensearch.core.common.bytes.BytesReference.bytes(b).utf8ToString();
     }
 
     private static void createIndex(String index) throws IOException {
@@ -67,7 +69,7 @@ public class InferenceIsolationIT extends RealNodeTestCase {
         return ((List<Map<String, Object>>) call("GET", MODELS + "/" + BGE, null).get("models")).get(0);
     }
 
-    private static String badRequest(String method, String path, String body) throws IOException {
+    private static String badRequest(String method, String path, String body) throws Exception {
         ResponseException e = expectThrows(ResponseException.class, () -> call(method, path, body));
         assertEquals(400, e.getResponse().getStatusLine().getStatusCode());
         return EntityUtils.toString(e.getResponse().getEntity());
