@@ -33,7 +33,9 @@ public class SkipExistingIT extends RealNodeTestCase {
     private static void update(String index, String id, String doc) throws Exception {
         Request r = new Request("POST", "/" + index + "/_update/" + id);
         r.setJsonEntity("{\"doc\": " + doc + "}");
-        r.setOptions(RequestOptions.DEFAULT.toBuilder().setWarningsHandler(WarningsHandler.PERMISSIVE));
+        RequestOptions.Builder options = RequestOptions.DEFAULT.toBuilder();
+        options.setWarningsHandler(WarningsHandler.PERMISSIVE);
+        r.setOptions(options);
         client().performRequest(r);
     }
 
