@@ -13,7 +13,11 @@ import org.opensearch.binaryembeddings.query.QueryEncoder;
 import org.opensearch.binaryembeddings.query.QueryLimits;
 import org.opensearch.binaryembeddings.query.QueryServices;
 import org.opensearch.binaryembeddings.rest.RestEmbedAction;
+import org.opensearch.binaryembeddings.rest.BinaryEmbeddingsStatsAction;
 import org.opensearch.binaryembeddings.rest.RestModelsAction;
+import org.opensearch.binaryembeddings.rest.RestStatsAction;
+import org.opensearch.action.ActionRequest;
+import org.opensearch.core.action.ActionResponse;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
@@ -157,7 +161,16 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<DiscoveryNodes> nodesInCluster
     ) {
-        return List.of(new RestModelsAction(encoder::get), new RestEmbedAction(encoder::get, EncoderSettings.EMBED_MAX_TEXTS.get(settings)));
+        return List.of(
+            new RestModelsAction(encoder::get),
+            new RestEmbedAction(encoder::get, EncoderSettings.EMBED_MAX_TEXTS.get(settings)),
+            new RestStatsAction()
+        );
+    }
+
+    @Override
+    public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
+        return List.of(new ActionHandler<>(BinaryEmbeddingsStatsAction.INSTANCE, BinaryEmbeddingsStatsAction.Transport.class));
     }
 
     @Override

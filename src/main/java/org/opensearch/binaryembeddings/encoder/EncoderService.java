@@ -7,7 +7,10 @@ import org.opensearch.threadpool.ThreadPool;
 
 import java.io.Closeable;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -271,6 +274,38 @@ public final class EncoderService implements Closeable {
                 );
             }
         }
+    }
+
+    /**
+     * This node's encoder counters as plain values (for the stats API): per model its status and inference counts,
+     * per lane the tasks its queue refused, and the query cache's hits, misses and evictions.
+     */
+    public Map<String, Object> nodeStats() {
+        Map<String, Object> models = new LinkedHashMap<>();
+        for (ModelRegistry.Model m : registry.all()) {
+            InferenceStats.Snapshot s = m.stats.snapshot();
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("status", m.info().status().name().toLowerCase(Locale.ROOT));
+            one.put("texts", s.texts());
+            one.put("batches", s.batches());
+            one.put("total_latency_ms", s.totalNanos() / 1_000_000L);
+            one.put("mean_batch_latency_ms", s.meanBatchLatencyMillis());
+            one.put("mean_text_latency_ms", s.meanTextLatencyMillis());
+            models.put(m.name, one);
+        }
+        QueryEmbeddingCache.Stats c = queryCache.stats();
+        Map<String, Object> cache = new LinkedHashMap<>();
+        cache.put("capacity", config.queryCacheSize());
+        cache.put("entries", c.size());
+        cache.put("hits", c.hits());
+        cache.put("misses", c.misses());
+        cache.put("evictions", c.evictions());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("models", models);
+        out.put("query_cache", cache);
+        out.put("query_lane_rejections", scheduler.rejections(InferenceScheduler.Lane.QUERY));
+        out.put("ingest_lane_rejections", scheduler.rejections(InferenceScheduler.Lane.INGEST));
+        return out;
     }
 
     /** Frees every model's native session and tokenizer (after the calls running on them finish). */
