@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.LongAdder;
  * OS scheduler splits fairly. Ingest threads use all the cores the node gives them whenever no query runs.
  * <p>
  * Texts are tokenized on the lane, sorted by length and cut into batches of at most {@code max_batch_size} texts and
- * {@code max_batch_tokens} padded tokens; the batches of one call are spread over the lane's threads. A text whose
+ * {@code max_batch_tokens} padded tokens; the batches of one call are spread over the lane's threads (one task per
+ * thread at most). A text whose
  * tokenization holds no content token gets {@code null} instead of a vector (callers turn that into a 400 naming it).
  */
 final class InferenceScheduler {
@@ -76,14 +77,26 @@ final class InferenceScheduler {
                 listener.onResponse(out);
                 return;
             }
-            AtomicInteger left = new AtomicInteger(batches.size());
+            // at most one task per lane thread: the call's batches are dealt round-robin into that many groups, each
+            // run in order on one thread, so a lane's queue counts calls (as before the lanes), not batches
+            int groups = Math.min(parallelism(executor), batches.size());
+            List<List<int[]>> dealt = new ArrayList<>(groups);
+            for (int g = 0; g < groups; g++) {
+                dealt.add(new ArrayList<>());
+            }
+            for (int b = 0; b < batches.size(); b++) {
+                dealt.get(b % groups).add(batches.get(b));
+            }
+            AtomicInteger left = new AtomicInteger(groups);
             AtomicBoolean failed = new AtomicBoolean();
-            java.util.function.Consumer<int[]> one = batch -> {
-                if (failed.get()) {
-                    return;
-                }
+            java.util.function.Consumer<List<int[]>> group = list -> {
                 try {
-                    runBatch(m, encoder, tokens, batch, out);
+                    for (int[] batch : list) {
+                        if (failed.get()) {
+                            return;
+                        }
+                        runBatch(m, encoder, tokens, batch, out);
+                    }
                 } catch (Exception e) {
                     if (failed.compareAndSet(false, true)) {
                         listener.onFailure(e);
@@ -94,16 +107,21 @@ final class InferenceScheduler {
                     listener.onResponse(out);
                 }
             };
-            for (int b = 1; b < batches.size() && failed.get() == false; b++) {
-                int[] batch = batches.get(b);
+            for (int g = 1; g < groups && failed.get() == false; g++) {
+                List<int[]> list = dealt.get(g);
                 submit(lane, executor, e -> {
                     if (failed.compareAndSet(false, true)) {
                         listener.onFailure(e);
                     }
-                }, () -> one.accept(batch));
+                }, () -> group.accept(list));
             }
-            one.accept(batches.get(0));
+            group.accept(dealt.get(0));
         });
+    }
+
+    /** Threads of a lane's executor (a fixed pool in a node); 1 when it cannot tell. */
+    private static int parallelism(Executor executor) {
+        return executor instanceof java.util.concurrent.ThreadPoolExecutor t ? Math.max(1, t.getMaximumPoolSize()) : 1;
     }
 
     private void submit(Lane lane, Executor executor, java.util.function.Consumer<Exception> onFailure, Runnable task) {
