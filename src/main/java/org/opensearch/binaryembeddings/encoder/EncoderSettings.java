@@ -42,8 +42,9 @@ public final class EncoderSettings {
     );
 
     /**
-     * Threads of the {@value #THREAD_POOL} pool, i.e. how many batches run at once. Default: half the allocated
-     * processors (at least 1), so encoding never takes all cores from search and indexing.
+     * Threads of the {@value #THREAD_POOL} pool (the ingest lane), i.e. how many ingest batches run at once, each on
+     * one core (intra_op_threads 1). Default: half the allocated processors (at least 1), so ingest never takes all
+     * cores from search and indexing on a mixed node; a dedicated ingest node should set it to its processors.
      */
     public static final Setting<Integer> INFERENCE_THREADS = new Setting<>(
         PREFIX + "inference.threads",

@@ -84,7 +84,8 @@ public class InferenceLanesTests extends OpenSearchTestCase {
                 List<float[]> v = lenient.actionGet();
                 assertNotNull(v.get(0));
                 assertNull(v.get(1));
-                assertArrayEquals(v.get(0), service.encodePassages(model, List.of("fine words")).get(0), 0.02f);
+                // the same text's vector (int8 models: batch padding moves it slightly, README "Limits")
+                assertTrue(TestModels.cosine(v.get(0), service.encodePassages(model, List.of("fine words")).get(0)) >= 0.99);
                 assertNotNull(v.get(2));
             }
             // 60,000 emoji are 120,000 UTF-16 units but 60,000 characters: under the default 100,000
