@@ -84,8 +84,12 @@ public class InferenceLanesTests extends OpenSearchTestCase {
                 List<float[]> v = lenient.actionGet();
                 assertNotNull(v.get(0));
                 assertNull(v.get(1));
-                // the same text's vector (int8 models: batch padding moves it slightly, README "Limits")
-                assertTrue(TestModels.cosine(v.get(0), service.encodePassages(model, List.of("fine words")).get(0)) >= 0.99);
+                // the hollow text drops out of the batch without disturbing the others: the vectors are those of the
+                // same batch without it ("\u200Bwords\u200B" tokenizes as "words"); batch vs single differs for int8
+                // models (cosine 0.98 for all-minilm on these two-word texts), so the comparison is batch to batch
+                List<float[]> same = service.encodePassages(model, List.of("fine words", "words"));
+                assertTrue(TestModels.cosine(v.get(0), same.get(0)) >= 0.9999);
+                assertTrue(TestModels.cosine(v.get(2), same.get(1)) >= 0.9999);
                 assertNotNull(v.get(2));
             }
             // 60,000 emoji are 120,000 UTF-16 units but 60,000 characters: under the default 100,000
