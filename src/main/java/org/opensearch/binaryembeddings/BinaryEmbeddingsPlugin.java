@@ -16,7 +16,11 @@ import org.opensearch.binaryembeddings.query.QueryEncoder;
 import org.opensearch.binaryembeddings.query.QueryLimits;
 import org.opensearch.binaryembeddings.query.QueryServices;
 import org.opensearch.binaryembeddings.rest.RestEmbedAction;
+import org.opensearch.binaryembeddings.rest.BinaryEmbeddingsStatsAction;
 import org.opensearch.binaryembeddings.rest.RestModelsAction;
+import org.opensearch.binaryembeddings.rest.RestStatsAction;
+import org.opensearch.action.ActionRequest;
+import org.opensearch.core.action.ActionResponse;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
@@ -90,7 +94,7 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
 
     @Override
     public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
-        return List.of(EncoderSettings.executorBuilder(settings));
+        return List.of(EncoderSettings.executorBuilder(settings), EncoderSettings.queryExecutorBuilder(settings));
     }
 
     @Override
@@ -139,7 +143,7 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
 
     @Override
     public Map<String, Processor.Factory> getProcessors(Processor.Parameters parameters) {
-        return Map.of(LocalEmbeddingProcessor.TYPE, new LocalEmbeddingProcessor.Factory(encoder::get));
+        return Map.of(LocalEmbeddingProcessor.TYPE, new LocalEmbeddingProcessor.Factory(encoder::get, parameters.client));
     }
 
     @Override
@@ -185,7 +189,16 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<DiscoveryNodes> nodesInCluster
     ) {
-        return List.of(new RestModelsAction(encoder::get), new RestEmbedAction(encoder::get, EncoderSettings.EMBED_MAX_TEXTS.get(settings)));
+        return List.of(
+            new RestModelsAction(encoder::get),
+            new RestEmbedAction(encoder::get, EncoderSettings.EMBED_MAX_TEXTS.get(settings)),
+            new RestStatsAction()
+        );
+    }
+
+    @Override
+    public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
+        return List.of(new ActionHandler<>(BinaryEmbeddingsStatsAction.INSTANCE, BinaryEmbeddingsStatsAction.Transport.class));
     }
 
     @Override

@@ -1,58 +1,39 @@
 package org.opensearch.binaryembeddings.encoder;
 
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-import org.opensearch.common.cache.Cache;
-import org.opensearch.common.cache.CacheBuilder;
+import org.opensearch.action.support.PlainActionFuture;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.env.Environment;
-import org.opensearch.secure_sm.AccessController;
 import org.opensearch.threadpool.ThreadPool;
 
 import java.io.Closeable;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 /**
- * The node's local encoder: every model folder under {@code $OPENSEARCH_PATH_CONF/binary-embeddings/models/} with its
- * one shared ONNX session, used by ingest pipelines, queries and the REST API alike.
+ * The node's local encoder, used by ingest pipelines, queries and the REST API alike: a facade over the
+ * {@link ModelRegistry} (which models exist, their ONNX sessions), the {@link InferenceScheduler} (the query and
+ * ingest lanes, batching) and the {@link QueryEmbeddingCache}. It applies prefixes and checks texts.
  * <p>
- * Models are discovered (manifests read) when the service is built, and loaded in the background by
- * {@link #startLoading(Executor)}; a request for a model that is still loading waits for it. A model that fails to
- * load stays listed with its reason, and requests naming it fail with an {@link IllegalArgumentException} (a 400).
- * <p>
- * All inference runs on the bounded inference executor (the {@code binary_embeddings_inference} thread pool in a
- * node): the blocking methods hand their batches to it and wait, unless they are already called from it, in which
- * case they run inline. A {@code null} model name means the default model.
+ * Every call is asynchronous underneath; the blocking methods are thin wrappers that wait for the async ones (and run
+ * inline when already on an inference thread). A {@code null} model name means the default model.
  */
 public final class EncoderService implements Closeable {
-
-    private static final Logger logger = LogManager.getLogger(EncoderService.class);
 
     /** The plugin's folder in the node's config folder (where the plugin zip's config/ is installed). */
     public static final String CONFIG_FOLDER = "binary-embeddings";
 
-    /** How long a request waits for a model that is still loading. */
-    private static final long LOAD_WAIT_SECONDS = 120;
-
-    /** True on threads running a task this service submitted: blocking calls there run inline. */
-    private static final ThreadLocal<Boolean> ON_INFERENCE_THREAD = ThreadLocal.withInitial(() -> false);
+    /**
+     * {@code _embed} calls of at most this many texts run on the query lane (an interactive call the size of one
+     * small batch); larger ones are bulk work and run on the ingest lane.
+     */
+    public static final int SMALL_EMBED_TEXTS = 8;
 
     /** Which prefix a text gets. */
     public enum TextKind {
@@ -60,36 +41,33 @@ public final class EncoderService implements Closeable {
         PASSAGE
     }
 
-    private final Path modelsRoot;
     private final EncoderSettings.Config config;
-    private final Executor executor;
-    private final Map<String, Model> models;
-    private final Cache<String, float[]> queryCache;
-    private final CountDownLatch loaded = new CountDownLatch(1);
-    private volatile boolean closed;
+    private final ModelRegistry registry;
+    private final InferenceScheduler scheduler;
+    private final QueryEmbeddingCache queryCache;
+
+    /** Discovers the models under {@code modelsRoot} (reads their manifests; loads nothing yet); one executor for both lanes. */
+    public EncoderService(Path modelsRoot, EncoderSettings.Config config, Executor executor) {
+        this(modelsRoot, config, executor, executor);
+    }
 
     /**
      * Discovers the models under {@code modelsRoot} (reads their manifests; loads nothing yet).
      *
-     * @param executor the bounded executor that runs inference
+     * @param queryExecutor  the bounded executor that encodes query texts and small {@code _embed} calls
+     * @param ingestExecutor the bounded executor that runs ingest batches
      */
-    public EncoderService(Path modelsRoot, EncoderSettings.Config config, Executor executor) {
-        this.modelsRoot = modelsRoot.toAbsolutePath().normalize();
+    public EncoderService(Path modelsRoot, EncoderSettings.Config config, Executor queryExecutor, Executor ingestExecutor) {
         this.config = config;
-        this.executor = executor;
-        this.models = Collections.unmodifiableMap(discover(this.modelsRoot, config.enabledModels()));
-        this.queryCache = config.queryCacheSize() > 0
-            ? CacheBuilder.<String, float[]>builder().setMaximumWeight(config.queryCacheSize()).build()
-            : null;
-        if (models.containsKey(config.defaultModel()) == false) {
-            logger.warn("default model [{}] is not among the models found in [{}]: {}", config.defaultModel(), this.modelsRoot, models.keySet());
-        }
+        this.registry = new ModelRegistry(modelsRoot, config);
+        this.scheduler = new InferenceScheduler(registry, config, queryExecutor, ingestExecutor);
+        this.queryCache = new QueryEmbeddingCache(config.queryCacheSize());
     }
 
     /**
-     * The node's service: models from {@code $OPENSEARCH_PATH_CONF/binary-embeddings/models/}, inference on the
-     * {@value EncoderSettings#THREAD_POOL} pool, DJL's native cache under the node's data path; loading starts now,
-     * in the background.
+     * The node's service: models from {@code $OPENSEARCH_PATH_CONF/binary-embeddings/models/}, queries on the
+     * {@value EncoderSettings#QUERY_THREAD_POOL} pool, ingest on the {@value EncoderSettings#THREAD_POOL} pool, DJL's
+     * native cache under the node's data path; loading starts now, in the background.
      */
     public static EncoderService forNode(Environment environment, ThreadPool threadPool) {
         Path[] data = environment.dataFiles();
@@ -98,109 +76,16 @@ public final class EncoderService implements Closeable {
         EncoderService service = new EncoderService(
             root,
             EncoderSettings.Config.from(environment.settings()),
+            threadPool.executor(EncoderSettings.QUERY_THREAD_POOL),
             threadPool.executor(EncoderSettings.THREAD_POOL)
         );
         service.startLoading(loaderThread());
         return service;
     }
 
-    private static Map<String, Model> discover(Path root, List<String> enabled) {
-        Map<String, Model> found = new TreeMap<>();
-        List<String> names = new ArrayList<>();
-        AccessController.doPrivileged(() -> {
-            if (Files.isDirectory(root) == false) {
-                logger.warn("models folder [{}] does not exist: no local models", root);
-                return;
-            }
-            try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
-                for (Path dir : dirs) {
-                    String name = dir.getFileName().toString();
-                    if (ModelPaths.NAME.matcher(name).matches() == false || name.contains("..")) {
-                        logger.warn("ignoring folder [{}] in [{}]: not a valid model name", name, root);
-                        continue;
-                    }
-                    names.add(name);
-                }
-            } catch (IOException e) {
-                logger.warn(() -> "cannot list models folder [" + root + "]", e);
-            }
-        });
-        for (String name : names) {
-            if (enabled.isEmpty() || enabled.contains(name)) {
-                found.put(name, readManifest(root, name));
-            }
-        }
-        for (String name : enabled) {
-            if (found.containsKey(name) == false) {
-                found.put(name, new Model(name, null, "no model folder [" + name + "] in the models folder"));
-            }
-        }
-        return found;
-    }
-
-    private static Model readManifest(Path root, String name) {
-        Path file = ModelPaths.modelFile(root, name, ModelManifest.FILE_NAME);
-        try {
-            ModelManifest manifest = AccessController.doPrivilegedChecked(() -> {
-                if (Files.isRegularFile(file) == false) {
-                    throw new IllegalArgumentException("missing " + ModelManifest.FILE_NAME);
-                }
-                try (InputStream in = Files.newInputStream(file)) {
-                    return ModelManifest.parse(name, in);
-                }
-            });
-            return new Model(name, manifest, null);
-        } catch (Exception e) {
-            logger.warn("model [{}]: invalid {}: {}", name, ModelManifest.FILE_NAME, e.getMessage());
-            return new Model(name, null, "invalid " + ModelManifest.FILE_NAME + ": " + e.getMessage());
-        }
-    }
-
-    /** Loads every discovered model, one after the other, on {@code loader} (not the inference executor). */
+    /** Loads every discovered model, one after the other, on {@code loader} (not an inference executor). */
     public void startLoading(Executor loader) {
-        loader.execute(() -> {
-            try {
-                NativeLibraries.prepare(null); // at least: no DJL telemetry call
-                for (Model m : models.values()) {
-                    load(m);
-                }
-            } finally {
-                loaded.countDown();
-            }
-        });
-    }
-
-    private void load(Model m) {
-        if (m.manifest == null) {
-            m.ready.complete(null);
-            return;
-        }
-        long t0 = System.nanoTime();
-        try {
-            Path dir = ModelPaths.modelDir(modelsRoot, m.name);
-            OnnxEncoder encoder = AccessController.doPrivilegedChecked(() -> OnnxEncoder.load(m.manifest, dir, config.intraOpThreads()));
-            synchronized (this) {
-                if (closed) {
-                    encoder.close();
-                    m.fail("node is closing");
-                    return;
-                }
-                m.encoder = encoder;
-                m.status = ModelInfo.Status.LOADED;
-            }
-            logger.info("model [{}] loaded in {} ms ({} dims, {} pooling)", m.name, (System.nanoTime() - t0) / 1_000_000, m.manifest.dims(), m.manifest.pooling().value());
-        } catch (VirtualMachineError e) {
-            m.fail(e.toString());
-            throw e;
-        } catch (Throwable e) { // e.g. DJL throws AssertionError when it cannot find its native library
-            String reason = e.getMessage() == null ? e.toString() : e.getMessage();
-            // name files relative to the models folder: the status is shown by the REST API
-            reason = reason.replace(modelsRoot.toString() + java.io.File.separator, "");
-            logger.warn(() -> "model [" + m.name + "] failed to load", e);
-            m.fail(reason);
-        } finally {
-            m.ready.complete(null);
-        }
+        registry.startLoading(loader);
     }
 
     /**
@@ -220,76 +105,61 @@ public final class EncoderService implements Closeable {
 
     /** Waits until the background loading has finished (every model loaded or failed). For tests and tools. */
     public boolean awaitLoaded(long timeout, TimeUnit unit) throws InterruptedException {
-        return loaded.await(timeout, unit);
+        return registry.awaitLoaded(timeout, unit);
     }
 
     public Path modelsRoot() {
-        return modelsRoot;
+        return registry.modelsRoot();
     }
 
     /** True if the model is known on this node: discovered or enabled, whether loading, loaded or failed. */
     public boolean hasModel(String name) {
-        return name != null && models.containsKey(name);
+        return registry.hasModel(name);
     }
 
     public String defaultModel() {
-        return config.defaultModel();
+        return registry.defaultModel();
     }
 
     /** The model's manifest and status; {@code null} means the default model. */
     public ModelInfo model(String name) {
-        return lookup(name).info();
+        return registry.lookup(name).info();
     }
 
     /** All known models, by name. */
     public List<ModelInfo> models() {
-        return models.values().stream().map(Model::info).toList();
+        return registry.all().stream().map(ModelRegistry.Model::info).toList();
     }
 
     /** Inference counters of a model. */
     public InferenceStats.Snapshot stats(String name) {
-        return lookup(name).stats.snapshot();
+        return registry.lookup(name).stats.snapshot();
     }
 
     /** Query embedding (query prefix applied), from the LRU cache when possible. Blocking. */
     public float[] encodeQuery(String model, String text) {
-        Model m = known(model);
-        checkText(text, "[query_text]");
-        String key = m.name + '\n' + text;
-        float[] cached = queryCache == null ? null : queryCache.get(key);
-        if (cached != null) {
-            return cached.clone();
-        }
-        float[] v = blocking(m, List.of(m.manifest().queryPrefix() + text)).get(0);
-        if (queryCache != null) {
-            queryCache.put(key, v);
-        }
-        return v.clone();
+        return blocking(l -> encodeQueryAsync(model, text, l));
     }
 
-    /** Like {@link #encodeQuery} but runs on the inference executor and answers through {@code listener}. */
+    /** Like {@link #encodeQuery}, on the query lane, answering through {@code listener}. */
     public void encodeQueryAsync(String model, String text, ActionListener<float[]> listener) {
-        final Model m;
-        final String key;
+        final ModelRegistry.Model m;
         try {
-            m = known(model);
+            m = registry.known(model);
             checkText(text, "[query_text]");
-            key = m.name + '\n' + text;
-            float[] cached = queryCache == null ? null : queryCache.get(key);
+            float[] cached = queryCache.get(m.name, text);
             if (cached != null) {
-                listener.onResponse(cached.clone());
+                listener.onResponse(cached);
                 return;
             }
         } catch (Exception e) {
             listener.onFailure(e);
             return;
         }
-        submitAsync(m, List.of(m.manifest().queryPrefix() + text), ActionListener.map(listener, vs -> {
-            float[] v = vs.get(0);
-            if (queryCache != null) {
-                queryCache.put(key, v);
-            }
-            return v.clone();
+        scheduler.run(InferenceScheduler.Lane.QUERY, m, m.manifest.queryPrefix(), List.of(text), ActionListener.map(listener, out -> {
+            float[] v = strict(out, i -> "[query_text]")[0];
+            queryCache.put(m.name, text, v);
+            return v;
         }));
     }
 
@@ -298,304 +168,155 @@ public final class EncoderService implements Closeable {
         return encode(model, TextKind.PASSAGE, texts);
     }
 
-    /** Like {@link #encodePassages} but runs on the inference executor and answers through {@code listener}. */
+    /** Like {@link #encodePassages}, on the ingest lane, answering through {@code listener}. */
     public void encodePassagesAsync(String model, List<String> texts, ActionListener<List<float[]>> listener) {
-        encodeAsync(model, TextKind.PASSAGE, texts, listener);
+        run(InferenceScheduler.Lane.INGEST, model, TextKind.PASSAGE, texts, ActionListener.map(listener, out -> List.of(strict(out, i -> "[texts][" + i + "]"))));
+    }
+
+    /**
+     * Passage embeddings for the ingest processor, on the ingest lane: {@code null} in place of the vector of a text
+     * whose tokenization holds no content token, so that the caller fails only the document holding it.
+     */
+    public void encodePassagesOrNullAsync(String model, List<String> texts, ActionListener<List<float[]>> listener) {
+        run(InferenceScheduler.Lane.INGEST, model, TextKind.PASSAGE, texts, ActionListener.map(listener, InferenceScheduler::asList));
     }
 
     /** Embeddings of {@code texts} with the prefix of {@code kind}, batched, in order; not cached. Blocking. */
     public List<float[]> encode(String model, TextKind kind, List<String> texts) {
-        Model m = known(model);
-        List<String> prefixed = prefixed(m, kind, texts);
-        return prefixed.isEmpty() ? List.of() : blocking(m, prefixed);
+        return blocking(l -> encodeAsync(model, kind, texts, l));
     }
 
-    /** Like {@link #encode} but runs on the inference executor and answers through {@code listener}. */
+    /**
+     * Like {@link #encode}, answering through {@code listener}: on the query lane for at most
+     * {@value #SMALL_EMBED_TEXTS} texts, else on the ingest lane.
+     */
     public void encodeAsync(String model, TextKind kind, List<String> texts, ActionListener<List<float[]>> listener) {
-        final Model m;
-        final List<String> prefixed;
+        InferenceScheduler.Lane lane = texts != null && texts.size() <= SMALL_EMBED_TEXTS ? InferenceScheduler.Lane.QUERY : InferenceScheduler.Lane.INGEST;
+        run(lane, model, kind, texts, ActionListener.map(listener, out -> List.of(strict(out, i -> "[texts][" + i + "]"))));
+    }
+
+    private void run(InferenceScheduler.Lane lane, String model, TextKind kind, List<String> texts, ActionListener<float[][]> listener) {
+        final ModelRegistry.Model m;
         try {
-            m = known(model);
-            prefixed = prefixed(m, kind, texts);
+            m = registry.known(model);
+            checkTexts(texts);
         } catch (Exception e) {
             listener.onFailure(e);
             return;
         }
-        if (prefixed.isEmpty()) {
-            listener.onResponse(List.of());
+        if (texts.isEmpty()) {
+            listener.onResponse(new float[0][]);
             return;
         }
-        submitAsync(m, prefixed, listener);
+        String prefix = kind == TextKind.QUERY ? m.manifest.queryPrefix() : m.manifest.passagePrefix();
+        scheduler.run(lane, m, prefix, texts, listener);
     }
 
-    private List<String> prefixed(Model m, TextKind kind, List<String> texts) {
-        if (texts == null) {
-            throw new IllegalArgumentException("texts must not be null");
-        }
-        String prefix = kind == TextKind.QUERY ? m.manifest().queryPrefix() : m.manifest().passagePrefix();
-        List<String> out = new ArrayList<>(texts.size());
-        for (int i = 0; i < texts.size(); i++) {
-            checkText(texts.get(i), "[texts][" + i + "]");
-            out.add(prefix + texts.get(i));
+    /** The vectors, or a 400 naming the first text without a content token. */
+    private static float[][] strict(float[][] out, IntFunction<String> name) {
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == null) {
+                throw noContent(name.apply(i));
+            }
         }
         return out;
     }
 
-    /** Longest text accepted ({@code plugins.binary_embeddings.max_text_chars}). */
+    /** The 400 for a text whose tokenization holds only special tokens, naming it as {@code what}. */
+    public static IllegalArgumentException noContent(String what) {
+        return new IllegalArgumentException(
+            what + " has no text to embed: the tokenizer keeps no content token of it (only characters it drops, such as "
+                + "zero-width spaces, NBSP, control characters, a BOM or lone combining marks)"
+        );
+    }
+
+    private static <T> T blocking(Consumer<ActionListener<T>> call) {
+        PlainActionFuture<T> future = new PlainActionFuture<>();
+        call.accept(future);
+        return future.actionGet();
+    }
+
+    private void checkTexts(List<String> texts) {
+        if (texts == null) {
+            throw new IllegalArgumentException("texts must not be null");
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            checkText(texts.get(i), "[texts][" + i + "]");
+        }
+    }
+
+    /** Longest text accepted, in characters ({@code plugins.binary_embeddings.max_text_chars}). */
     public int maxTextChars() {
         return config.maxTextChars();
     }
 
+    /** Most texts one document field may hold ({@code plugins.binary_embeddings.ingest.max_texts_per_field}). */
+    public int maxTextsPerField() {
+        return config.maxTextsPerField();
+    }
+
     /**
-     * Rejects a missing text or one longer than {@link #maxTextChars()}, naming it as {@code what}; callers that know
-     * the document field or request parameter check first so the message names that.
+     * Rejects a missing text or one longer than {@link #maxTextChars()} characters (Unicode code points, so an emoji
+     * counts once), naming it as {@code what}; callers that know the document field or request parameter check first
+     * so the message names that.
      */
     public void checkText(String text, String what) {
         if (text == null) {
             throw new IllegalArgumentException(what + " must not be null");
         }
-        if (text.length() > config.maxTextChars()) {
-            throw new IllegalArgumentException(
-                what + " has " + text.length() + " characters, more than the limit of " + config.maxTextChars() + " ("
-                    + EncoderSettings.MAX_TEXT_CHARS.getKey() + ")"
-            );
-        }
-    }
-
-    private void submitAsync(Model m, List<String> texts, ActionListener<List<float[]>> listener) {
-        try {
-            executor.execute(onInferenceThread(() -> ActionListener.completeWith(listener, () -> inline(m, texts))));
-        } catch (Exception e) { // rejected: queue full, or shutting down
-            listener.onFailure(e);
+        int max = config.maxTextChars();
+        // code points ≤ UTF-16 units: count them only when the cheap length is over the limit
+        if (text.length() > max) {
+            int chars = text.codePointCount(0, text.length());
+            if (chars > max) {
+                throw new IllegalArgumentException(
+                    what + " has " + chars + " characters, more than the limit of " + max + " (" + EncoderSettings.MAX_TEXT_CHARS.getKey() + ")"
+                );
+            }
         }
     }
 
     /**
-     * Runs on the inference executor and waits; inline when already on it (no deadlock, no extra hop). The caller
-     * tokenizes (cheap next to inference) so that batches can be cut by token count.
+     * This node's encoder counters as plain values (for the stats API): per model its status and inference counts,
+     * per lane the tasks its queue refused, and the query cache's hits, misses and evictions.
      */
-    private List<float[]> blocking(Model m, List<String> texts) {
-        if (ON_INFERENCE_THREAD.get()) {
-            return inline(m, texts);
+    public Map<String, Object> nodeStats() {
+        Map<String, Object> models = new LinkedHashMap<>();
+        for (ModelRegistry.Model m : registry.all()) {
+            InferenceStats.Snapshot s = m.stats.snapshot();
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("status", m.info().status().name().toLowerCase(Locale.ROOT));
+            one.put("texts", s.texts());
+            one.put("batches", s.batches());
+            one.put("total_latency_ms", s.totalNanos() / 1_000_000L);
+            one.put("mean_batch_latency_ms", s.meanBatchLatencyMillis());
+            one.put("mean_text_latency_ms", s.meanTextLatencyMillis());
+            models.put(m.name, one);
         }
-        OnnxEncoder encoder = ready(m);
-        List<long[]> tokens = tokenize(encoder, texts);
-        List<int[]> batches = batches(tokens);
-        float[][] out = new float[texts.size()][];
-        List<CompletableFuture<Void>> futures = new ArrayList<>(batches.size());
-        for (int[] batch : batches) {
-            CompletableFuture<Void> f = new CompletableFuture<>();
-            futures.add(f);
-            try {
-                executor.execute(onInferenceThread(() -> {
-                    try {
-                        runBatch(m, encoder, tokens, batch, out);
-                        f.complete(null);
-                    } catch (Throwable e) {
-                        f.completeExceptionally(e);
-                    }
-                }));
-            } catch (RuntimeException e) {
-                f.completeExceptionally(e);
-                break;
-            }
-        }
-        for (CompletableFuture<Void> f : futures) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while encoding", e);
-            } catch (ExecutionException e) {
-                throw unwrap(e.getCause());
-            }
-        }
-        return Arrays.asList(out);
-    }
-
-    private List<float[]> inline(Model m, List<String> texts) {
-        OnnxEncoder encoder = ready(m);
-        List<long[]> tokens = tokenize(encoder, texts);
-        float[][] out = new float[texts.size()][];
-        for (int[] batch : batches(tokens)) {
-            runBatch(m, encoder, tokens, batch, out);
-        }
-        return Arrays.asList(out);
-    }
-
-    private static List<long[]> tokenize(OnnxEncoder encoder, List<String> texts) {
-        List<long[]> tokens = new ArrayList<>(texts.size());
-        for (String t : texts) {
-            tokens.add(encoder.tokenize(t));
-        }
-        return tokens;
-    }
-
-    /**
-     * Splits text indices into batches, shortest texts first so each batch pads little; a batch holds at most
-     * max_batch_size texts and at most max_batch_tokens padded tokens (one over-long text still forms a batch).
-     */
-    List<int[]> batches(List<long[]> tokens) {
-        int n = tokens.size();
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, Comparator.comparingInt(i -> tokens.get(i).length));
-        List<int[]> batches = new ArrayList<>();
-        int from = 0;
-        while (from < n) {
-            int to = from + 1;
-            // sorted ascending: the candidate is the longest text of the batch it would join
-            while (to < n && to - from < config.maxBatchSize() && (long) (to - from + 1) * tokens.get(order[to]).length <= config.maxBatchTokens()) {
-                to++;
-            }
-            int[] b = new int[to - from];
-            for (int j = from; j < to; j++) {
-                b[j - from] = order[j];
-            }
-            batches.add(b);
-            from = to;
-        }
-        return batches;
-    }
-
-    private void runBatch(Model m, OnnxEncoder encoder, List<long[]> tokens, int[] batch, float[][] out) {
-        long t0 = System.nanoTime();
-        List<long[]> inputs = new ArrayList<>(batch.length);
-        for (int i : batch) {
-            inputs.add(tokens.get(i));
-        }
-        float[][] vectors;
-        try {
-            vectors = encoder.embed(inputs);
-        } catch (ai.onnxruntime.OrtException e) {
-            throw new IllegalStateException("inference failed for model [" + m.name + "]: " + e.getMessage(), e);
-        }
-        for (int j = 0; j < batch.length; j++) {
-            out[batch[j]] = vectors[j];
-        }
-        m.stats.record(batch.length, System.nanoTime() - t0);
-    }
-
-    private static Runnable onInferenceThread(Runnable r) {
-        return () -> {
-            boolean before = ON_INFERENCE_THREAD.get();
-            ON_INFERENCE_THREAD.set(true);
-            try {
-                r.run();
-            } finally {
-                ON_INFERENCE_THREAD.set(before);
-            }
-        };
-    }
-
-    private static RuntimeException unwrap(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(t.getMessage(), t);
-    }
-
-    /** The known model {@code name} (null: the default), whatever its status. */
-    private Model lookup(String name) {
-        ensureOpen();
-        String n = name == null ? config.defaultModel() : name;
-        Model m = models.get(n);
-        if (m == null) {
-            throw new IllegalArgumentException("unknown model [" + n + "]; available: " + models.keySet());
-        }
-        return m;
-    }
-
-    /** The known model {@code name} (null: the default) unless it has already failed. */
-    private Model known(String name) {
-        Model m = lookup(name);
-        if (m.status == ModelInfo.Status.FAILED) {
-            throw unavailable(m);
-        }
-        return m;
-    }
-
-    private static IllegalArgumentException unavailable(Model m) {
-        return new IllegalArgumentException("model [" + m.name + "] is not available: it failed to load: " + m.failure);
-    }
-
-    /** The loaded encoder of {@code m}, waiting for a background load still under way. */
-    private OnnxEncoder ready(Model m) {
-        if (m.status == ModelInfo.Status.LOADING) {
-            try {
-                m.ready.get(LOAD_WAIT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for model [" + m.name + "] to load", e);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IllegalStateException("model [" + m.name + "] is still loading", e);
-            }
-        }
-        ensureOpen();
-        OnnxEncoder encoder = m.encoder;
-        if (m.status == ModelInfo.Status.FAILED || encoder == null) {
-            throw unavailable(m);
-        }
-        return encoder;
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("the encoder service is closed");
-        }
+        QueryEmbeddingCache.Stats c = queryCache.stats();
+        Map<String, Object> cache = new LinkedHashMap<>();
+        cache.put("capacity", config.queryCacheSize());
+        cache.put("entries", c.size());
+        cache.put("hits", c.hits());
+        cache.put("misses", c.misses());
+        cache.put("evictions", c.evictions());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("models", models);
+        out.put("query_cache", cache);
+        out.put("query_lane_rejections", scheduler.rejections(InferenceScheduler.Lane.QUERY));
+        out.put("ingest_lane_rejections", scheduler.rejections(InferenceScheduler.Lane.INGEST));
+        return out;
     }
 
     /** Frees every model's native session and tokenizer (after the calls running on them finish). */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        for (Model m : models.values()) {
-            OnnxEncoder e = m.encoder;
-            if (e != null) {
-                e.close();
-            }
-        }
-        if (queryCache != null) {
-            queryCache.invalidateAll();
-        }
+    public void close() {
+        registry.close();
+        queryCache.clear();
     }
 
-    /** One known model and its state on this node. */
-    private static final class Model {
-        final String name;
-        final ModelManifest manifest;
-        final InferenceStats stats = new InferenceStats();
-        final CompletableFuture<Void> ready = new CompletableFuture<>();
-        volatile ModelInfo.Status status;
-        volatile String failure;
-        volatile OnnxEncoder encoder;
-
-        Model(String name, ModelManifest manifest, String failure) {
-            this.name = name;
-            this.manifest = manifest;
-            this.failure = failure;
-            this.status = manifest == null ? ModelInfo.Status.FAILED : ModelInfo.Status.LOADING;
-        }
-
-        ModelManifest manifest() {
-            return manifest;
-        }
-
-        void fail(String reason) {
-            failure = reason;
-            status = ModelInfo.Status.FAILED;
-        }
-
-        ModelInfo info() {
-            return manifest == null ? ModelInfo.failedWithoutManifest(name, failure) : ModelInfo.of(manifest, status, failure);
-        }
+    /** Splits token lists into batches as the scheduler does (for tests). */
+    List<int[]> batches(List<long[]> tokens) {
+        return scheduler.batches(tokens);
     }
 }

@@ -16,8 +16,14 @@ public final class EncoderSettings {
 
     public static final String PREFIX = "plugins.binary_embeddings.";
 
-    /** Name of the bounded thread pool that runs all inference (ingest, queries, _embed). */
+    /** Name of the bounded thread pool that runs ingest inference (pipeline batches, large {@code _embed} calls). */
     public static final String THREAD_POOL = "binary_embeddings_inference";
+
+    /**
+     * Name of the bounded thread pool that runs query-text encoding and small {@code _embed} calls: a lane of its own,
+     * so a query never waits in a queue behind ingest batches (a 10,000-text document once held a query for 39 s).
+     */
+    public static final String QUERY_THREAD_POOL = "binary_embeddings_query";
 
     /** Model folders to load; empty (the default) loads every folder found under the models folder. */
     public static final Setting<List<String>> MODELS_ENABLED = Setting.listSetting(
@@ -36,13 +42,35 @@ public final class EncoderSettings {
     );
 
     /**
-     * Threads of the {@value #THREAD_POOL} pool, i.e. how many batches run at once. Default: half the allocated
-     * processors (at least 1), so encoding never takes all cores from search and indexing.
+     * Threads of the {@value #THREAD_POOL} pool (the ingest lane), i.e. how many ingest batches run at once, each on
+     * one core (intra_op_threads 1). Default: half the allocated processors (at least 1), so ingest never takes all
+     * cores from search and indexing on a mixed node; a dedicated ingest node should set it to its processors.
      */
     public static final Setting<Integer> INFERENCE_THREADS = new Setting<>(
         PREFIX + "inference.threads",
         s -> Integer.toString(Math.max(1, OpenSearchExecutors.allocatedProcessors(s) / 2)),
         v -> Setting.parseInt(v, 1, 256, PREFIX + "inference.threads"),
+        Property.NodeScope
+    );
+
+    /**
+     * Threads of the {@value #QUERY_THREAD_POOL} pool. One query text is one short single-text model run and repeated
+     * texts come from the query cache, so one thread serves a node's query texts; raise it when the pool's queue
+     * shows queries waiting.
+     */
+    public static final Setting<Integer> QUERY_THREADS = Setting.intSetting(PREFIX + "inference.query_threads", 1, 1, 64, Property.NodeScope);
+
+    /**
+     * Texts one document field may hold (an array of strings) for the {@code local_embedding} processor; more is a
+     * 400 naming the field, checked before any inference. A {@code binary_embedding} field keeps one vector per
+     * document, so a long array can only be a mistake or an attack: 10,000 short strings took 40 s of the one
+     * inference thread of a 2-core node before the mapper refused the document.
+     */
+    public static final Setting<Integer> MAX_TEXTS_PER_FIELD = Setting.intSetting(
+        PREFIX + "ingest.max_texts_per_field",
+        100,
+        1,
+        100_000,
         Property.NodeScope
     );
 
@@ -73,7 +101,7 @@ public final class EncoderSettings {
     public static final Setting<Integer> QUERY_CACHE_SIZE = Setting.intSetting(PREFIX + "query_cache.size", 1000, 0, 1_000_000, Property.NodeScope);
 
     /**
-     * Longest text (in chars) the encoder accepts from a document field, a query or {@code _embed}; longer ones are a
+     * Longest text (in characters, i.e. Unicode code points) the encoder accepts from a document field, a query or {@code _embed}; longer ones are a
      * 400 naming the field. Models read at most their token window (512 tokens, a few thousand chars), so the default
      * of 100,000 rejects no real passage; it bounds the tokenizer's work and memory per text (a 1 MB string is refused).
      */
@@ -87,8 +115,32 @@ public final class EncoderSettings {
         return new FixedExecutorBuilder(settings, THREAD_POOL, INFERENCE_THREADS.get(settings), QUEUE_SIZE.get(settings), "thread_pool." + THREAD_POOL);
     }
 
+    /** The bounded {@value #QUERY_THREAD_POOL} pool: {@link #QUERY_THREADS} threads, a queue of {@link #QUEUE_SIZE}. */
+    public static ExecutorBuilder<?> queryExecutorBuilder(Settings settings) {
+        return new FixedExecutorBuilder(
+            settings,
+            QUERY_THREAD_POOL,
+            QUERY_THREADS.get(settings),
+            QUEUE_SIZE.get(settings),
+            "thread_pool." + QUERY_THREAD_POOL
+        );
+    }
+
     public static List<Setting<?>> all() {
-        return List.of(MODELS_ENABLED, DEFAULT_MODEL, INFERENCE_THREADS, INTRA_OP_THREADS, QUEUE_SIZE, MAX_BATCH_SIZE, MAX_BATCH_TOKENS, QUERY_CACHE_SIZE, EMBED_MAX_TEXTS, MAX_TEXT_CHARS);
+        return List.of(
+            MODELS_ENABLED,
+            DEFAULT_MODEL,
+            INFERENCE_THREADS,
+            QUERY_THREADS,
+            INTRA_OP_THREADS,
+            QUEUE_SIZE,
+            MAX_BATCH_SIZE,
+            MAX_BATCH_TOKENS,
+            QUERY_CACHE_SIZE,
+            EMBED_MAX_TEXTS,
+            MAX_TEXT_CHARS,
+            MAX_TEXTS_PER_FIELD
+        );
     }
 
     /** The encoder's settings as plain values. */
@@ -99,7 +151,8 @@ public final class EncoderSettings {
         int maxBatchSize,
         int maxBatchTokens,
         int queryCacheSize,
-        int maxTextChars
+        int maxTextChars,
+        int maxTextsPerField
     ) {
 
         public static Config from(Settings settings) {
@@ -110,7 +163,8 @@ public final class EncoderSettings {
                 MAX_BATCH_SIZE.get(settings),
                 MAX_BATCH_TOKENS.get(settings),
                 QUERY_CACHE_SIZE.get(settings),
-                MAX_TEXT_CHARS.get(settings)
+                MAX_TEXT_CHARS.get(settings),
+                MAX_TEXTS_PER_FIELD.get(settings)
             );
         }
 
@@ -119,19 +173,19 @@ public final class EncoderSettings {
         }
 
         public Config withIntraOpThreads(int n) {
-            return new Config(defaultModel, enabledModels, n, maxBatchSize, maxBatchTokens, queryCacheSize, maxTextChars);
+            return new Config(defaultModel, enabledModels, n, maxBatchSize, maxBatchTokens, queryCacheSize, maxTextChars, maxTextsPerField);
         }
 
         public Config withMaxBatchSize(int n) {
-            return new Config(defaultModel, enabledModels, intraOpThreads, n, maxBatchTokens, queryCacheSize, maxTextChars);
+            return new Config(defaultModel, enabledModels, intraOpThreads, n, maxBatchTokens, queryCacheSize, maxTextChars, maxTextsPerField);
         }
 
         public Config withMaxBatchTokens(int n) {
-            return new Config(defaultModel, enabledModels, intraOpThreads, maxBatchSize, n, queryCacheSize, maxTextChars);
+            return new Config(defaultModel, enabledModels, intraOpThreads, maxBatchSize, n, queryCacheSize, maxTextChars, maxTextsPerField);
         }
 
         public Config withEnabledModels(List<String> names) {
-            return new Config(defaultModel, names, intraOpThreads, maxBatchSize, maxBatchTokens, queryCacheSize, maxTextChars);
+            return new Config(defaultModel, names, intraOpThreads, maxBatchSize, maxBatchTokens, queryCacheSize, maxTextChars, maxTextsPerField);
         }
     }
 }

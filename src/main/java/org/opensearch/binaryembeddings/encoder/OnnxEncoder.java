@@ -133,13 +133,24 @@ final class OnnxEncoder implements Closeable {
         return manifest;
     }
 
-    /** Token ids of one text, with special tokens, truncated to {@code max_tokens}. */
+    /**
+     * Token ids of one text, with special tokens, truncated to {@code max_tokens}; {@code null} when the text has no
+     * content token, i.e. the tokenizer kept nothing but its special tokens (zero-width spaces, NBSP, control
+     * characters, a BOM or lone combining marks are dropped by its normalizer). Such texts all get one identical
+     * vector that ranks first for unrelated queries, so callers refuse them.
+     */
     long[] tokenize(String text) {
         lock.readLock().lock();
         try {
             ensureOpen();
             Encoding encoding = tokenizer.encode(text);
-            return encoding.getIds();
+            long[] special = encoding.getSpecialTokenMask();
+            for (long s : special) {
+                if (s == 0) {
+                    return encoding.getIds();
+                }
+            }
+            return null;
         } finally {
             lock.readLock().unlock();
         }

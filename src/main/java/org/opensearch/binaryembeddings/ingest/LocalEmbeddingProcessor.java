@@ -1,7 +1,14 @@
 package org.opensearch.binaryembeddings.ingest;
 
 import org.opensearch.binaryembeddings.encoder.EncoderService;
+import org.opensearch.binaryembeddings.encoder.EncoderSettings;
 import org.opensearch.binaryembeddings.encoder.ModelInfo;
+import org.opensearch.action.get.MultiGetItemResponse;
+import org.opensearch.action.get.MultiGetRequest;
+import org.opensearch.action.get.MultiGetResponse;
+import org.opensearch.action.support.PlainActionFuture;
+import org.opensearch.search.fetch.subphase.FetchSourceContext;
+import org.opensearch.transport.client.Client;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.ingest.AbstractBatchingProcessor;
 import org.opensearch.ingest.IngestDocument;
@@ -10,6 +17,7 @@ import org.opensearch.ingest.Processor;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,14 +42,15 @@ import static org.opensearch.ingest.ConfigurationUtils.readOptionalStringPropert
  *     "model": "bge-small-en-v1.5-q",          optional, default: plugins.binary_embeddings.default_model
  *     "field_map": { "text": "embedding" },    source field → target field; dotted paths reach into objects
  *     "batch_size": 32,                        documents per model run (the documents of a bulk are batched)
- *     "skip_existing": false,                  leave a target that already has a value alone (no inference)
+ *     "skip_existing": false,                  reuse the stored vector when the stored text equals the new one (no inference)
  *     "ignore_missing": false                  a missing/null source (or an empty array) is skipped, not an error
  * } }
  * </pre>
  *
  * A source holding a string gives one vector (passage prefix applied); an array of strings gives an array of vectors,
- * one per element, in order. A non-string value, a blank text, or a missing field (unless {@code ignore_missing})
- * fails that document only, naming the field; the others of the bulk are indexed. Text longer than the model's
+ * one per element, in order (at most {@code plugins.binary_embeddings.ingest.max_texts_per_field}, checked before any
+ * inference). A non-string value, a blank text, a text with no content token (only characters the tokenizer drops),
+ * or a missing field (unless {@code ignore_missing}) fails that document only, naming the field; the others of the bulk are indexed. Text longer than the model's
  * {@code max_tokens} is truncated by the tokenizer, never an error. The usual {@code if}, {@code tag},
  * {@code description}, {@code ignore_failure} and {@code on_failure} apply.
  */
@@ -56,6 +65,8 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
     private final boolean skipExisting;
     private final boolean ignoreMissing;
     private final EncoderService encoder;
+    /** Reads stored documents for skip_existing (a multi-get through the node's client); null outside a node. */
+    private final BiConsumer<MultiGetRequest, ActionListener<MultiGetResponse>> lookup;
 
     LocalEmbeddingProcessor(
         String tag,
@@ -65,7 +76,8 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
         Map<String, String> fieldMap,
         boolean skipExisting,
         boolean ignoreMissing,
-        EncoderService encoder
+        EncoderService encoder,
+        BiConsumer<MultiGetRequest, ActionListener<MultiGetResponse>> lookup
     ) {
         super(tag, description, batchSize);
         this.model = model;
@@ -73,6 +85,7 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
         this.skipExisting = skipExisting;
         this.ignoreMissing = ignoreMissing;
         this.encoder = encoder;
+        this.lookup = lookup;
     }
 
     @Override
@@ -95,19 +108,24 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
     /** What one target field of one document gets: vectors for {@code count} texts, as one vector or a list. */
     private record Target(String path, boolean list, int count) {}
 
-    /** The texts of one document, in field_map order, and where their vectors go. */
-    private record Plan(List<String> texts, List<Target> targets) {}
+    /** The texts of one document, in field_map order, the field each comes from, and where their vectors go. */
+    private record Plan(List<String> texts, List<String> fields, List<Target> targets) {}
 
-    private Plan plan(IngestDocument doc) {
+    /**
+     * The texts to embed. {@code stored} is the source of the document as the index holds it now (read only with
+     * {@code skip_existing}), {@code null} when there is none.
+     */
+    private Plan plan(IngestDocument doc, Map<String, Object> stored) {
         List<String> texts = new ArrayList<>();
+        List<String> fields = new ArrayList<>();
         List<Target> targets = new ArrayList<>();
         for (Map.Entry<String, String> e : fieldMap.entrySet()) {
             String source = e.getKey();
             String target = e.getValue();
-            if (skipExisting && doc.getFieldValue(target, Object.class, true) != null) {
+            Object value = doc.getFieldValue(source, Object.class, true);
+            if (skipExisting && keep(doc, source, target, value, stored)) {
                 continue;
             }
-            Object value = doc.getFieldValue(source, Object.class, true);
             if (value == null || (value instanceof List<?> l && l.isEmpty())) {
                 if (ignoreMissing) {
                     continue;
@@ -118,12 +136,21 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
             }
             if (value instanceof String s) {
                 texts.add(requireText(s, source));
+                fields.add(source);
                 targets.add(new Target(target, false, 1));
             } else if (value instanceof List<?> list) {
+                // before looking at (let alone embedding) any element: one huge array must not occupy the encoder
+                if (list.size() > encoder.maxTextsPerField()) {
+                    throw new IllegalArgumentException(
+                        "field [" + source + "] holds " + list.size() + " texts, more than the limit of " + encoder.maxTextsPerField()
+                            + " per field (" + EncoderSettings.MAX_TEXTS_PER_FIELD.getKey() + ")"
+                    );
+                }
                 for (int i = 0; i < list.size(); i++) {
                     String where = source + "[" + i + "]";
                     if (list.get(i) instanceof String s) {
                         texts.add(requireText(s, where));
+                        fields.add(where);
                     } else {
                         throw new IllegalArgumentException("field [" + where + "] must be a string, not " + describe(list.get(i)));
                     }
@@ -133,7 +160,67 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
                 throw new IllegalArgumentException("field [" + source + "] must be a string or an array of strings, not " + describe(value));
             }
         }
-        return new Plan(texts, targets);
+        return new Plan(texts, fields, targets);
+    }
+
+    /**
+     * With {@code skip_existing}: true when the document's target needs no inference. The stored vector is reused
+     * exactly when the text it was made from (the stored document's source field) equals the incoming text; a vector
+     * the request brings itself (none stored, or different from the stored one) is the caller's and is left alone. An
+     * {@code _update} merges the old vector into the new source, so only the stored document tells whether the text
+     * changed (neural-search's processors compare with it the same way).
+     */
+    private boolean keep(IngestDocument doc, String source, String target, Object text, Map<String, Object> stored) {
+        Object mine = doc.getFieldValue(target, Object.class, true);
+        if (lookup == null) { // no client (processor built outside a node): only the document itself can tell
+            return mine != null;
+        }
+        Object storedVector = stored == null ? null : valueAt(stored, target);
+        if (mine != null && (storedVector == null || sameNumbers(mine, storedVector) == false)) {
+            return true;
+        }
+        if (storedVector != null && text != null && text.equals(valueAt(stored, source))) {
+            if (mine == null) {
+                doc.setFieldValue(target, storedVector);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** The value at a dotted path of a source map ({@code a.b} as an object path, or a literal dotted key). */
+    @SuppressWarnings("unchecked")
+    private static Object valueAt(Map<String, Object> source, String path) {
+        if (source.containsKey(path)) {
+            return source.get(path);
+        }
+        Object current = source;
+        for (String part : path.split("\\.")) {
+            if (!(current instanceof Map<?, ?> m)) {
+                return null;
+            }
+            current = ((Map<String, Object>) m).get(part);
+        }
+        return current;
+    }
+
+    /** Equal vectors (or lists of vectors) as numbers: a merged source holds doubles, a written one floats. */
+    private static boolean sameNumbers(Object a, Object b) {
+        if (a instanceof Number x && b instanceof Number y) {
+            return x.floatValue() == y.floatValue();
+        }
+        if (a instanceof List<?> x && b instanceof List<?> y) {
+            if (x.size() != y.size()) {
+                return false;
+            }
+            for (int i = 0; i < x.size(); i++) {
+                if (sameNumbers(x.get(i), y.get(i)) == false) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return java.util.Objects.equals(a, b);
     }
 
     private String requireText(String s, String field) {
@@ -164,6 +251,13 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
     }
 
     private static void write(IngestDocument doc, Plan plan, List<float[]> vectors, int offset) {
+        // a text without content token has no vector: the document fails with a 400 naming the field, the others
+        // of the bulk go on (such texts would all get one identical vector that ranks first for unrelated queries)
+        for (int i = 0; i < plan.texts().size(); i++) {
+            if (vectors.get(offset + i) == null) {
+                throw EncoderService.noContent("field [" + plan.fields().get(i) + "]");
+            }
+        }
         int k = offset;
         for (Target t : plan.targets()) {
             if (t.list()) {
@@ -186,14 +280,18 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
         return list;
     }
 
-    /** Blocking, for callers that use the synchronous API. */
+    /** Blocking, for callers that use the synchronous API: waits for {@link #execute(IngestDocument, BiConsumer)}. */
     @Override
-    public IngestDocument execute(IngestDocument doc) {
-        Plan plan = plan(doc);
-        if (plan.texts().isEmpty() == false) {
-            write(doc, plan, encoder.encodePassages(model, plan.texts()), 0);
-        }
-        return doc;
+    public IngestDocument execute(IngestDocument doc) throws Exception {
+        PlainActionFuture<IngestDocument> future = new PlainActionFuture<>();
+        execute(doc, (d, e) -> {
+            if (e != null) {
+                future.onFailure(e);
+            } else {
+                future.onResponse(d);
+            }
+        });
+        return future.actionGet();
     }
 
     /** One document (e.g. under an {@code if} condition, or a single index request): asynchronous, on the inference pool. */
@@ -209,20 +307,73 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
         });
     }
 
-    /** Up to batch_size documents: every text of every document in one {@link EncoderService} call. */
+    /**
+     * Up to batch_size documents: every text of every document in one {@link EncoderService} call. With
+     * {@code skip_existing}, the stored versions of the documents that have an id are read first (one realtime
+     * multi-get per sub-batch, only the mapped fields).
+     */
     @Override
     protected void subBatchExecute(List<IngestDocumentWrapper> wrappers, Consumer<List<IngestDocumentWrapper>> handler) {
+        if (skipExisting == false || lookup == null) {
+            embed(wrappers, new HashMap<>(), handler);
+            return;
+        }
+        MultiGetRequest request = new MultiGetRequest();
+        List<Integer> asked = new ArrayList<>();
+        String[] includes = new String[fieldMap.size() * 2];
+        int f = 0;
+        for (Map.Entry<String, String> e : fieldMap.entrySet()) {
+            includes[f++] = e.getKey();
+            includes[f++] = e.getValue();
+        }
+        for (int i = 0; i < wrappers.size(); i++) {
+            IngestDocumentWrapper w = wrappers.get(i);
+            if (w.getException() != null || w.getIngestDocument() == null) {
+                continue;
+            }
+            Map<IngestDocument.Metadata, Object> meta = w.getIngestDocument().getMetadata();
+            Object index = meta.get(IngestDocument.Metadata.INDEX);
+            Object id = meta.get(IngestDocument.Metadata.ID);
+            if (index == null || id == null) {
+                continue; // a new document with an auto-generated id: nothing stored
+            }
+            Object routing = meta.get(IngestDocument.Metadata.ROUTING);
+            request.add(
+                new MultiGetRequest.Item(index.toString(), id.toString()).routing(routing == null ? null : routing.toString())
+                    .fetchSourceContext(new FetchSourceContext(true, includes, null))
+            );
+            asked.add(i);
+        }
+        if (asked.isEmpty()) {
+            embed(wrappers, new HashMap<>(), handler);
+            return;
+        }
+        lookup.accept(request, ActionListener.wrap(response -> {
+            Map<Integer, Map<String, Object>> stored = new HashMap<>();
+            MultiGetItemResponse[] items = response.getResponses();
+            for (int j = 0; j < items.length && j < asked.size(); j++) {
+                // a failed item (e.g. the index does not exist yet) means nothing stored
+                if (items[j].isFailed() == false && items[j].getResponse().isExists()) {
+                    stored.put(asked.get(j), items[j].getResponse().getSourceAsMap());
+                }
+            }
+            embed(wrappers, stored, handler);
+        }, e -> embed(wrappers, new HashMap<>(), handler)));
+    }
+
+    private void embed(List<IngestDocumentWrapper> wrappers, Map<Integer, Map<String, Object>> stored, Consumer<List<IngestDocumentWrapper>> handler) {
         List<IngestDocumentWrapper> results = new ArrayList<>(wrappers.size());
         List<IngestDocumentWrapper> planned = new ArrayList<>();
         List<Plan> plans = new ArrayList<>();
         List<String> texts = new ArrayList<>();
-        for (IngestDocumentWrapper w : wrappers) {
+        for (int i = 0; i < wrappers.size(); i++) {
+            IngestDocumentWrapper w = wrappers.get(i);
             if (w.getException() != null || w.getIngestDocument() == null) {
                 results.add(w);
                 continue;
             }
             try {
-                Plan plan = plan(w.getIngestDocument());
+                Plan plan = plan(w.getIngestDocument(), stored.get(i));
                 if (plan.texts().isEmpty()) {
                     results.add(w);
                 } else {
@@ -238,7 +389,7 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
             handler.accept(results);
             return;
         }
-        encoder.encodePassagesAsync(model, texts, new ActionListener<>() {
+        encoder.encodePassagesOrNullAsync(model, texts, new ActionListener<>() {
             @Override
             public void onResponse(List<float[]> vectors) {
                 int offset = 0;
@@ -273,9 +424,17 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
     public static final class Factory implements Processor.Factory {
 
         private final Supplier<EncoderService> encoder;
+        private final BiConsumer<MultiGetRequest, ActionListener<MultiGetResponse>> lookup;
 
+        /** A factory without stored-document lookups: skip_existing then only looks at the incoming document. */
         public Factory(Supplier<EncoderService> encoder) {
+            this(encoder, null);
+        }
+
+        /** {@code client} reads the stored documents that skip_existing compares with. */
+        public Factory(Supplier<EncoderService> encoder, Client client) {
             this.encoder = encoder;
+            this.lookup = client == null ? null : client::multiGet;
         }
 
         @Override
@@ -332,7 +491,7 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
                 }
                 fieldMap.put(source, target);
             }
-            return new LocalEmbeddingProcessor(tag, description, batchSize, name, fieldMap, skipExisting, ignoreMissing, service);
+            return new LocalEmbeddingProcessor(tag, description, batchSize, name, fieldMap, skipExisting, ignoreMissing, service, lookup);
         }
     }
 }
