@@ -1,17 +1,14 @@
 package org.opensearch.binaryembeddings.e2e;
 
 import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.opensearch.binaryembeddings.testdata.Corpus;
 import org.opensearch.client.Request;
 import org.opensearch.client.Response;
 import org.opensearch.client.ResponseException;
 import org.opensearch.common.xcontent.XContentFactory;
-import org.opensearch.common.xcontent.XContentHelper;
-import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.xcontent.XContentBuilder;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,19 +26,9 @@ public class InferenceIsolationIT extends RealNodeTestCase {
     private static final String MODELS = "/_plugins/_binary_embeddings/models";
     private static final String BGE = "bge-small-en-v1.5-q";
 
-    private static List<String> corpus() throws IOException {
-        List<String> texts = new ArrayList<>();
-        List<String> lines;
-        try (InputStream in = InferenceIsolationIT.class.getResourceAsStream("/testdata/sample-corpus.jsonl")) {
-            lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-        }
-        for (String line : lines) {
-            if (line.isBlank() == false) {
-                texts.add((String) XContentHelper.convertToMap(JsonXContent.jsonXContent, line, false).get("text"));
-            }
-        }
-        assertEquals(150, texts.size());
-        return texts;
+    /** The project's 150 passages (their text, without titles). */
+    private static List<String> corpus() {
+        return Corpus.sample().docs.stream().map(Corpus.Doc::text).toList();
     }
 
     private static String json(String field, Object value) throws IOException {

@@ -1,12 +1,9 @@
 package org.opensearch.binaryembeddings.encoder;
 
 import org.opensearch.action.support.PlainActionFuture;
-import org.opensearch.common.xcontent.XContentHelper;
-import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.binaryembeddings.testdata.Corpus;
 import org.opensearch.test.OpenSearchTestCase;
 
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,16 +17,9 @@ import java.util.concurrent.TimeUnit;
  */
 public class InferenceLanesTests extends OpenSearchTestCase {
 
-    private static List<String> passages() throws Exception {
-        List<String> texts = new ArrayList<>();
-        try (InputStream in = InferenceLanesTests.class.getResourceAsStream("/testdata/sample-corpus.jsonl")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList()) {
-                if (line.isBlank() == false) {
-                    texts.add((String) XContentHelper.convertToMap(JsonXContent.jsonXContent, line, false).get("text"));
-                }
-            }
-        }
-        return texts;
+    /** The project's 150 passages (their text, without titles). */
+    private static List<String> passages() {
+        return Corpus.sample().docs.stream().map(Corpus.Doc::text).toList();
     }
 
     public void testQueryIsEncodedWhileTheIngestLaneIsBusy() throws Exception {
