@@ -2,17 +2,9 @@ package org.opensearch.binaryembeddings.bench;
 
 import org.opensearch.binaryembeddings.testdata.Corpus;
 import org.opensearch.binaryembeddings.testdata.Json;
-import org.opensearch.common.xcontent.XContentHelper;
-import org.opensearch.common.xcontent.json.JsonXContent;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,50 +21,48 @@ import java.util.Map;
  */
 public final class MsMarcoStorageBench {
 
-    private static HttpClient http;
-    private static String base;
+    private static HttpNode node;
 
     public static void main(String[] args) throws Exception {
-        base = args[0];
+        node = new HttpNode(args[0]);
         Path out = Path.of(args[1]);
-        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         Corpus ms = Corpus.msmarco();
         int n = ms.docs.size();
-        call("PUT", "/_ingest/pipeline/ms-embed", "{\"processors\":[{\"local_embedding\":{\"field_map\":{\"text\":\"embedding\"}}}]}");
+        node.call("PUT", "/_ingest/pipeline/ms-embed", "{\"processors\":[{\"local_embedding\":{\"field_map\":{\"text\":\"embedding\"}}}]}");
         String settings = "\"settings\":{\"index.binary_embeddings\":true,\"number_of_shards\":1,\"number_of_replicas\":0";
         String field = ",\"embedding\":{\"type\":\"binary_embedding\",\"dims\":384,\"model\":\"bge-small-en-v1.5-q\"";
-        call("PUT", "/ms-text", "{" + settings + "},\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\"}}}}");
-        call("PUT", "/ms-f32", "{" + settings + ",\"default_pipeline\":\"ms-embed\"},\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\"}" + field + "}}}}");
+        node.call("PUT", "/ms-text", "{" + settings + "},\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\"}}}}");
+        node.call("PUT", "/ms-f32", "{" + settings + ",\"default_pipeline\":\"ms-embed\"},\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\"}" + field + "}}}}");
         Map<String, String> copies = new java.util.LinkedHashMap<>();
         copies.put("ms-i8", ",\"rescore\":{\"precision\":\"int8\"}");
         copies.put("ms-f32-stored", ",\"source\":\"stored\"");
         copies.put("ms-i8-stored", ",\"rescore\":{\"precision\":\"int8\"},\"source\":\"stored\"");
         for (Map.Entry<String, String> c : copies.entrySet()) {
-            call("PUT", "/" + c.getKey(), "{" + settings + "},\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\"}" + field + c.getValue() + "}}}}");
+            node.call("PUT", "/" + c.getKey(), "{" + settings + "},\"mappings\":{\"properties\":{\"text\":{\"type\":\"text\"}" + field + c.getValue() + "}}}}");
         }
         long t0 = System.nanoTime();
         for (int from = 0; from < n; from += 100) {
             String body = ms.bulkBody(from, from + 100, i -> "");
             for (String index : List.of("ms-text", "ms-f32")) {
-                Map<String, Object> r = call("POST", "/" + index + "/_bulk", body);
+                Map<String, Object> r = node.call("POST", "/" + index + "/_bulk", body);
                 if (Boolean.TRUE.equals(r.get("errors"))) {
                     throw new IllegalStateException("bulk errors in " + index);
                 }
             }
             System.err.printf(Locale.ROOT, "%d/%d %.0f s%n", Math.min(n, from + 100), n, (System.nanoTime() - t0) / 1e9);
         }
-        call("POST", "/ms-f32/_refresh", null);
+        node.call("POST", "/ms-f32/_refresh", null);
         for (String copy : copies.keySet()) {
-            call("POST", "/_reindex?refresh=true", "{\"source\":{\"index\":\"ms-f32\"},\"dest\":{\"index\":\"" + copy + "\"}}");
+            node.call("POST", "/_reindex?refresh=true", "{\"source\":{\"index\":\"ms-f32\"},\"dest\":{\"index\":\"" + copy + "\"}}");
         }
-        Path data = dataPath();
+        Path data = node.dataPath();
         StringBuilder md = new StringBuilder();
         md.append("| index | bytes per document | stored fields (`_source`) | sign bits | graph | rescoring values | other |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|\n");
         for (String index : List.of("ms-text", "ms-f32", "ms-i8", "ms-f32-stored", "ms-i8-stored")) {
-            call("POST", "/" + index + "/_forcemerge?max_num_segments=1&flush=true", null);
-            call("POST", "/" + index + "/_flush?force=true", null);
-            Map<String, Long> parts = StorageBench.parts(data.resolve("indices").resolve(uuid(index)).resolve("0").resolve("index"));
+            node.call("POST", "/" + index + "/_forcemerge?max_num_segments=1&flush=true", null);
+            node.call("POST", "/" + index + "/_flush?force=true", null);
+            Map<String, Long> parts = StorageBench.parts(data.resolve("indices").resolve(node.indexUuid(index)).resolve("0").resolve("index"));
             long total = parts.values().stream().mapToLong(Long::longValue).sum();
             md.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %,d | %,d | %,d |\n", index, total / n, parts.get("stored") / n,
                 parts.get("bits") / n, parts.get("graph") / n, parts.get("rescore") / n, parts.get("other") / n));
@@ -86,7 +76,7 @@ public final class MsMarcoStorageBench {
                 for (Corpus.Query q : ms.judgedQueries()) {
                     String body = "{\"size\":10,\"_source\":false,\"query\":{\"binary_knn\":{\"field\":\"embedding\",\"query_text\":" + Json.string(q.text())
                         + ",\"k\":10" + (pass == 1 ? ",\"num_candidates\":10000" : "") + "}}}";
-                    ranked.put(q.id(), ids(call("POST", "/" + index + "/_search", body)));
+                    ranked.put(q.id(), ids(node.call("POST", "/" + index + "/_search", body)));
                 }
                 ndcg[pass] = ms.ndcg(ranked, 10);
             }
@@ -106,11 +96,11 @@ public final class MsMarcoStorageBench {
         double[] recall = new double[2];
         for (String text : texts) {
             String q = Json.string(text);
-            List<String> truth = ids(call("POST", "/ms-f32/_search", "{\"size\":10,\"_source\":false,\"query\":{\"binary_knn\":{\"field\":\"embedding\","
+            List<String> truth = ids(node.call("POST", "/ms-f32/_search", "{\"size\":10,\"_source\":false,\"query\":{\"binary_knn\":{\"field\":\"embedding\","
                 + "\"query_text\":" + q + ",\"k\":500,\"oversample\":10,\"num_candidates\":10000}}}"));
             int j = 0;
             for (String index : List.of("ms-f32", "ms-i8")) {
-                List<String> got = ids(call("POST", "/" + index + "/_search", "{\"size\":10,\"_source\":false,\"query\":{\"binary_knn\":{"
+                List<String> got = ids(node.call("POST", "/" + index + "/_search", "{\"size\":10,\"_source\":false,\"query\":{\"binary_knn\":{"
                     + "\"field\":\"embedding\",\"query_text\":" + q + ",\"k\":10}}}"));
                 recall[j++] += got.stream().filter(truth::contains).count() / 10.0;
             }
@@ -130,30 +120,5 @@ public final class MsMarcoStorageBench {
             out.add((String) h.get("_id"));
         }
         return out;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Path dataPath() throws Exception {
-        Map<String, Object> r = call("GET", "/_nodes/_local/stats/fs", null);
-        Map<String, Object> node = (Map<String, Object>) ((Map<String, Object>) r.get("nodes")).values().iterator().next();
-        List<Map<String, Object>> data = (List<Map<String, Object>>) ((Map<String, Object>) node.get("fs")).get("data");
-        return Path.of((String) data.get(0).get("path"));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static String uuid(String index) throws Exception {
-        Map<String, Object> r = call("GET", "/" + index + "/_settings", null);
-        return (String) ((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) r.get(index)).get("settings")).get("index")).get("uuid");
-    }
-
-    private static Map<String, Object> call(String method, String path, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(30))
-            .header("Content-Type", path.endsWith("_bulk") ? "application/x-ndjson" : "application/json");
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() >= 300) {
-            throw new IllegalStateException(method + " " + path + " → " + r.statusCode() + ": " + r.body());
-        }
-        return XContentHelper.convertToMap(JsonXContent.jsonXContent, r.body(), false);
     }
 }

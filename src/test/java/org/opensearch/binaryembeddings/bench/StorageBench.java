@@ -6,17 +6,9 @@ import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.IOContext;
-import org.opensearch.common.xcontent.XContentHelper;
-import org.opensearch.common.xcontent.json.JsonXContent;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -33,8 +25,7 @@ import java.util.Map;
  */
 public final class StorageBench {
 
-    private static HttpClient http;
-    private static String base;
+    private static HttpNode node;
 
     private record Variant(String name, String field) {}
 
@@ -47,13 +38,12 @@ public final class StorageBench {
     );
 
     public static void main(String[] args) throws Exception {
-        base = args[0];
+        node = new HttpNode(args[0]);
         Path out = Path.of(args[1]);
         Path corpus = Path.of(args.length > 2 ? args[2] : "src/demo/sample-corpus.jsonl");
-        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         List<String> lines = Files.readAllLines(corpus).stream().filter(l -> l.isBlank() == false).toList();
-        call("PUT", "/_ingest/pipeline/storage-embed", "{\"processors\":[{\"local_embedding\":{\"field_map\":{\"text\":\"embedding\"}}}]}");
-        Path data = dataPath();
+        node.call("PUT", "/_ingest/pipeline/storage-embed", "{\"processors\":[{\"local_embedding\":{\"field_map\":{\"text\":\"embedding\"}}}]}");
+        Path data = node.dataPath();
 
         StringBuilder md = new StringBuilder();
         md.append("| index | bytes per document | stored fields (`_source`) | sign bits | graph | rescoring values | other |\n");
@@ -61,9 +51,9 @@ public final class StorageBench {
         int i = 0;
         for (Variant v : VARIANTS) {
             String index = "storage-" + (i++);
-            call("DELETE", "/" + index + "?ignore_unavailable=true", null);
+            node.call("DELETE", "/" + index + "?ignore_unavailable=true", null);
             String field = v.field() == null ? "" : ",\"embedding\":{\"type\":\"binary_embedding\",\"dims\":384,\"model\":\"bge-small-en-v1.5-q\"" + v.field() + "}";
-            call("PUT", "/" + index, "{\"settings\":{\"index.binary_embeddings\":true,\"number_of_shards\":1,\"number_of_replicas\":0"
+            node.call("PUT", "/" + index, "{\"settings\":{\"index.binary_embeddings\":true,\"number_of_shards\":1,\"number_of_replicas\":0"
                 + (v.field() == null ? "" : ",\"default_pipeline\":\"storage-embed\"") + "},\"mappings\":{\"properties\":{\"id\":{\"type\":\"keyword\"},"
                 + "\"title\":{\"type\":\"text\"},\"text\":{\"type\":\"text\"}" + field + "}}}");
             for (int from = 0; from < lines.size(); from += 50) {
@@ -71,19 +61,19 @@ public final class StorageBench {
                 for (String line : lines.subList(from, Math.min(lines.size(), from + 50))) {
                     bulk.append("{\"index\":{}}\n").append(line).append('\n');
                 }
-                Map<String, Object> r = call("POST", "/" + index + "/_bulk", bulk.toString());
+                Map<String, Object> r = node.call("POST", "/" + index + "/_bulk", bulk.toString());
                 if (Boolean.TRUE.equals(r.get("errors"))) {
                     throw new IllegalStateException("bulk errors: " + r);
                 }
             }
-            call("POST", "/" + index + "/_forcemerge?max_num_segments=1&flush=true", null);
-            call("POST", "/" + index + "/_flush?force=true", null);
-            Map<String, Long> parts = parts(data.resolve("indices").resolve(uuid(index)).resolve("0").resolve("index"));
+            node.call("POST", "/" + index + "/_forcemerge?max_num_segments=1&flush=true", null);
+            node.call("POST", "/" + index + "/_flush?force=true", null);
+            Map<String, Long> parts = parts(data.resolve("indices").resolve(node.indexUuid(index)).resolve("0").resolve("index"));
             long total = parts.values().stream().mapToLong(Long::longValue).sum();
             int n = lines.size();
             md.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %,d | %,d | %,d |\n", v.name(), total / n, parts.get("stored") / n,
                 parts.get("bits") / n, parts.get("graph") / n, parts.get("rescore") / n, parts.get("other") / n));
-            call("DELETE", "/" + index, null);
+            node.call("DELETE", "/" + index, null);
         }
         md.append("\n").append(lines.size()).append(" documents from ").append(corpus.getFileName())
             .append(" through the `local_embedding` pipeline (384 dims), one shard force-merged to one segment; bytes of the segment's files by part.\n");
@@ -129,30 +119,5 @@ public final class StorageBench {
             default -> "other";
         };
         parts.merge(part, length, Long::sum);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Path dataPath() throws Exception {
-        Map<String, Object> r = call("GET", "/_nodes/_local/stats/fs", null);
-        Map<String, Object> node = (Map<String, Object>) ((Map<String, Object>) r.get("nodes")).values().iterator().next();
-        List<Map<String, Object>> data = (List<Map<String, Object>>) ((Map<String, Object>) node.get("fs")).get("data");
-        return Path.of((String) data.get(0).get("path"));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static String uuid(String index) throws Exception {
-        Map<String, Object> r = call("GET", "/" + index + "/_settings", null);
-        return (String) ((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) r.get(index)).get("settings")).get("index")).get("uuid");
-    }
-
-    private static Map<String, Object> call(String method, String path, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(10))
-            .header("Content-Type", path.endsWith("_bulk") ? "application/x-ndjson" : "application/json");
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() >= 300 && method.equals("DELETE") == false) {
-            throw new IllegalStateException(method + " " + path + " → " + r.statusCode() + ": " + r.body());
-        }
-        return XContentHelper.convertToMap(JsonXContent.jsonXContent, r.body(), false);
     }
 }
