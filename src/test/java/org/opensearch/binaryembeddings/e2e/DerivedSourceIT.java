@@ -80,18 +80,9 @@ public class DerivedSourceIT extends RealNodeTestCase {
         return f;
     }
 
-    /** What the field stores for {@code v}: the leading TRUNC values, unit length. */
+    /** What the field stores for {@code v}: the leading TRUNC values, unit length (divided in double, as VectorInput does). */
     private static float[] truncatedUnit(float[] v) {
-        double norm = 0;
-        for (int i = 0; i < TRUNC; i++) {
-            norm += (double) v[i] * v[i];
-        }
-        float scale = (float) (1 / Math.sqrt(norm));
-        float[] out = new float[TRUNC];
-        for (int i = 0; i < TRUNC; i++) {
-            out[i] = v[i] * scale;
-        }
-        return out;
+        return unit(java.util.Arrays.copyOf(v, TRUNC));
     }
 
     private static String hexBits(float[] v) {
