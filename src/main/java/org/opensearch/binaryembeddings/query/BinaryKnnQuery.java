@@ -2,6 +2,7 @@ package org.opensearch.binaryembeddings.query;
 
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.DocIdSetIterator;
@@ -142,6 +143,9 @@ final class BinaryKnnQuery extends Query {
         if (top.isEmpty()) {
             return new MatchNoDocsQuery("no binary_knn results");
         }
+        if (rescore) {
+            top = withBitSimilarities(searcher, top);
+        }
         int[] docs = new int[top.size()];
         float[] scores = new float[top.size()];
         for (int i = 0; i < docs.length; i++) {
@@ -228,17 +232,33 @@ final class BinaryKnnQuery extends Query {
             docs[i] = found.scoreDocs[i].doc;
         }
         float[] rescored = rescore ? vectors.rescore(vector, docs) : null;
-        // the asymmetric walk's scores are estimates, not bit similarities: explain shows the Hamming / Jaccard of each hit
-        float[] bitScores = rescore && scoreAll == false ? vectors.bitScores(bits, docs) : null;
         List<Hit> hits = new ArrayList<>(docs.length);
         for (int i = 0; i < docs.length; i++) {
-            float bitScore = bitScores == null ? found.scoreDocs[i].score : bitScores[i];
+            // with rescoring the walk's score may be the asymmetric estimate: the shard's top hits get their bit
+            // similarity afterwards (withBitSimilarities), not every segment's whole shortlist
+            float bitScore = found.scoreDocs[i].score;
             float score = rescored == null ? bitScore : rescored[i];
             if (Float.isNaN(score) == false) {
                 hits.add(new Hit(ctx.docBase + docs[i], bitScore, score));
             }
         }
         return hits;
+    }
+
+    /**
+     * The hits with the bit similarity (Hamming / Jaccard) of their sign bits to the query's, which explain shows: with
+     * rescoring the walk scored them by the asymmetric estimate, and only the shard's final top {@code k} need the
+     * similarity, so it is computed here rather than for every segment's shortlist.
+     */
+    private List<Hit> withBitSimilarities(IndexSearcher searcher, List<Hit> top) throws IOException {
+        List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+        List<Hit> out = new ArrayList<>(top.size());
+        for (Hit h : top) {
+            LeafReaderContext ctx = leaves.get(ReaderUtil.subIndex(h.doc(), leaves));
+            float bitScore = BinaryVectors.forLeaf(ctx.reader(), field).bitScores(bits, new int[] { h.doc() - ctx.docBase })[0];
+            out.add(new Hit(h.doc(), bitScore, h.score()));
+        }
+        return out;
     }
 
     private static DocIdSetIterator iterator(BitSet accepted) {

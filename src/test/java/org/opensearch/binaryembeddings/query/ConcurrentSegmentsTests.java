@@ -8,6 +8,7 @@ import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.NoMergePolicy;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TermQuery;
@@ -20,6 +21,8 @@ import org.opensearch.binaryembeddings.codec.RescorePrecision;
 import org.opensearch.binaryembeddings.codec.SignBits;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,13 +58,16 @@ public class ConcurrentSegmentsTests extends LuceneTestCase {
         Random random = new Random(42);
         ExecutorService executor = Executors.newFixedThreadPool(2);
         try (Directory dir = newFSDirectory(createTempDir("segments"))) {
+            List<float[]> indexed = new ArrayList<>(); // by doc id: NoMergePolicy keeps the order of addition
             // 10 segments of 400 (graph walks), one of 50 (below the beam: exact path)
             IndexWriterConfig iwc = new IndexWriterConfig().setCodec(codec(new BinaryHnswVectorsFormat())).setMergePolicy(NoMergePolicy.INSTANCE);
             try (IndexWriter w = new IndexWriter(dir, iwc)) {
                 for (int s = 0; s < 11; s++) {
                     for (int i = 0; i < (s == 10 ? 50 : 400); i++) {
                         Document d = new Document();
-                        d.add(floatField("v", gaussian(random, DIMS), VectorSimilarityFunction.COSINE, DIMS, BitSimilarity.HAMMING, RescorePrecision.FLOAT32));
+                        float[] v = gaussian(random, DIMS);
+                        indexed.add(v);
+                        d.add(floatField("v", v, VectorSimilarityFunction.COSINE, DIMS, BitSimilarity.HAMMING, RescorePrecision.FLOAT32));
                         d.add(new StringField("tag", random.nextInt(4) == 0 ? "a" : "b", StringField.Store.NO));
                         w.addDocument(d);
                     }
@@ -85,6 +91,11 @@ public class ConcurrentSegmentsTests extends LuceneTestCase {
                             assertEquals("query " + q + " rank " + i, e.doc, a.doc);
                             assertEquals("query " + q + " rank " + i, e.score, a.score, 0f);
                         }
+                        // the walk scores by the asymmetric estimate; explain still shows each hit's Hamming similarity
+                        int doc = expected.scoreDocs[0].doc;
+                        Explanation phase1 = concurrent.explain(knn, doc).getDetails()[0];
+                        float hamming = BitSimilarity.HAMMING.score(SignBits.pack(query, DIMS), SignBits.pack(indexed.get(doc), DIMS));
+                        assertEquals(phase1.getDescription(), hamming, phase1.getValue().floatValue(), 0f);
                     }
                 }
             }
