@@ -1,6 +1,8 @@
 package org.opensearch.binaryembeddings.codec;
 
+import org.apache.lucene.codecs.lucene95.HasIndexSlice;
 import org.apache.lucene.index.ByteVectorValues;
+import org.apache.lucene.store.RandomAccessInput;
 import org.apache.lucene.util.BitUtil;
 import org.apache.lucene.util.hnsw.RandomVectorScorer;
 
@@ -65,41 +67,125 @@ public final class AsymmetricQuery {
     /**
      * Scores {@code values} by {@code Σ q_i b_i} with the quantized query, shifted by {@code min(0, lo) · bits} so that
      * no score is negative (Lucene's collectors expect that); the shift is the same for every document.
+     *
+     * <p>When the bits are a memory-mapped slice (Lucene's off-heap values over MMapDirectory, the normal case) the
+     * scorer reads each vector's words in place: no copy into a byte[] per node and no call through the values per
+     * node, and {@link RandomVectorScorer#bulkScore} scores a node's neighbours in one loop — the per-node overhead
+     * that made a visited node cost as much as a float one (BENCHMARKS.md, profile), not the popcounts.
      */
     static RandomVectorScorer scorer(ByteVectorValues values, byte[] target) {
         int bitBytes = values.dimension();
-        int words = bitBytes / Long.BYTES;
-        long[][] planes = new long[PLANES][words];
-        byte[][] tails = new byte[PLANES][bitBytes - words * Long.BYTES];
-        for (int p = 0; p < PLANES; p++) {
-            for (int w = 0; w < words; w++) {
-                planes[p][w] = (long) BitUtil.VH_LE_LONG.get(target, p * bitBytes + w * Long.BYTES);
-            }
-            System.arraycopy(target, p * bitBytes + words * Long.BYTES, tails[p], 0, tails[p].length);
-        }
         float lo = (float) BitUtil.VH_BE_FLOAT.get(target, PLANES * bitBytes);
         float step = (float) BitUtil.VH_BE_FLOAT.get(target, PLANES * bitBytes + Float.BYTES);
-        float shift = -Math.min(0f, lo) * bitBytes * Byte.SIZE;
-        long[] plane0 = planes[0], plane1 = planes[1], plane2 = planes[2], plane3 = planes[3];
+        Planes planes = new Planes(target, bitBytes, lo, step);
+        if (values instanceof HasIndexSlice sliced && sliced.getSlice() instanceof RandomAccessInput direct) {
+            return new InPlaceScorer(values, direct, planes);
+        }
         return new RandomVectorScorer.AbstractRandomVectorScorer(values) {
             @Override
             public float score(int node) throws IOException {
-                byte[] d = values.vectorValue(node);
-                int set = 0, weighted = 0;
-                for (int w = 0; w < words; w++) {
-                    long b = (long) BitUtil.VH_LE_LONG.get(d, w * Long.BYTES);
-                    set += Long.bitCount(b);
-                    weighted += Long.bitCount(plane0[w] & b) + 2 * Long.bitCount(plane1[w] & b) + 4 * Long.bitCount(plane2[w] & b) + 8
-                        * Long.bitCount(plane3[w] & b);
-                }
-                for (int t = 0, j = words * Long.BYTES; j < bitBytes; t++, j++) {
-                    int b = d[j] & 0xFF;
-                    set += Integer.bitCount(b);
-                    weighted += Integer.bitCount(tails[0][t] & b) + 2 * Integer.bitCount(tails[1][t] & b) + 4 * Integer.bitCount(tails[2][t] & b)
-                        + 8 * Integer.bitCount(tails[3][t] & b);
-                }
-                return shift + lo * set + step * weighted;
+                return planes.score(values.vectorValue(node));
             }
         };
+    }
+
+    /** The query's four bit planes as words (and the tail bytes past the last whole word), with its quantization. */
+    private static final class Planes {
+        final int bitBytes;
+        final int words;
+        final long[] p0, p1, p2, p3;
+        final byte[][] tails;
+        final float lo, step, shift;
+
+        Planes(byte[] target, int bitBytes, float lo, float step) {
+            this.bitBytes = bitBytes;
+            this.words = bitBytes / Long.BYTES;
+            long[][] planes = new long[PLANES][words];
+            tails = new byte[PLANES][bitBytes - words * Long.BYTES];
+            for (int p = 0; p < PLANES; p++) {
+                for (int w = 0; w < words; w++) {
+                    planes[p][w] = (long) BitUtil.VH_LE_LONG.get(target, p * bitBytes + w * Long.BYTES);
+                }
+                System.arraycopy(target, p * bitBytes + words * Long.BYTES, tails[p], 0, tails[p].length);
+            }
+            p0 = planes[0];
+            p1 = planes[1];
+            p2 = planes[2];
+            p3 = planes[3];
+            this.lo = lo;
+            this.step = step;
+            this.shift = -Math.min(0f, lo) * bitBytes * Byte.SIZE;
+        }
+
+        /** {@code Σ q_i b_i} (shifted) for the bits in {@code d}. */
+        float score(byte[] d) {
+            int set = 0, weighted = 0;
+            for (int w = 0; w < words; w++) {
+                long b = (long) BitUtil.VH_LE_LONG.get(d, w * Long.BYTES);
+                set += Long.bitCount(b);
+                weighted += weigh(w, b);
+            }
+            for (int t = 0, j = words * Long.BYTES; j < bitBytes; t++, j++) {
+                int b = d[j] & 0xFF;
+                set += Integer.bitCount(b);
+                weighted += weighTail(t, b);
+            }
+            return shift + lo * set + step * weighted;
+        }
+
+        /** The same for the vector at byte {@code offset} of {@code in}, read in place. */
+        float score(RandomAccessInput in, long offset) throws IOException {
+            int set = 0, weighted = 0;
+            for (int w = 0; w < words; w++) {
+                long b = in.readLong(offset + (long) w * Long.BYTES);
+                set += Long.bitCount(b);
+                weighted += weigh(w, b);
+            }
+            for (int t = 0, j = words * Long.BYTES; j < bitBytes; t++, j++) {
+                int b = in.readByte(offset + j) & 0xFF;
+                set += Integer.bitCount(b);
+                weighted += weighTail(t, b);
+            }
+            return shift + lo * set + step * weighted;
+        }
+
+        private int weigh(int w, long b) {
+            return Long.bitCount(p0[w] & b) + 2 * Long.bitCount(p1[w] & b) + 4 * Long.bitCount(p2[w] & b) + 8 * Long.bitCount(p3[w] & b);
+        }
+
+        private int weighTail(int t, int b) {
+            return Integer.bitCount(tails[0][t] & b) + 2 * Integer.bitCount(tails[1][t] & b) + 4 * Integer.bitCount(tails[2][t] & b) + 8
+                * Integer.bitCount(tails[3][t] & b);
+        }
+    }
+
+    /** Reads each node's bits where they lie in the memory-mapped slice (ordinal × bytes per vector). */
+    private static final class InPlaceScorer extends RandomVectorScorer.AbstractRandomVectorScorer {
+        private final RandomAccessInput bits;
+        private final Planes planes;
+        private final long bytesPerVector;
+
+        InPlaceScorer(ByteVectorValues values, RandomAccessInput bits, Planes planes) {
+            super(values);
+            this.bits = bits;
+            this.planes = planes;
+            this.bytesPerVector = values.dimension();
+        }
+
+        @Override
+        public float score(int node) throws IOException {
+            return planes.score(bits, node * bytesPerVector);
+        }
+
+        @Override
+        public float bulkScore(int[] nodes, float[] scores, int numNodes) throws IOException {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < numNodes; i++) {
+                float s = planes.score(bits, nodes[i] * bytesPerVector);
+                scores[i] = s;
+                max = Math.max(max, s);
+            }
+            return max;
+        }
     }
 }

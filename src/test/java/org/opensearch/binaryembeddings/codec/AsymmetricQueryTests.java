@@ -1,10 +1,20 @@
 package org.opensearch.binaryembeddings.codec;
 
+import org.apache.lucene.codecs.lucene95.HasIndexSlice;
+import org.apache.lucene.document.Document;
 import org.apache.lucene.index.ByteVectorValues;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.MMapDirectory;
+import org.apache.lucene.store.RandomAccessInput;
 import org.apache.lucene.tests.util.LuceneTestCase;
 import org.apache.lucene.util.hnsw.RandomVectorScorer;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -68,5 +78,52 @@ public class AsymmetricQueryTests extends LuceneTestCase {
         assertEquals(0f, scorer.score(0), 1e-6f);
         assertEquals(2f, scorer.score(1), 1e-6f);
         assertEquals(4f, scorer.score(2), 1e-6f);
+    }
+
+    /**
+     * Bits read in place from a memory-mapped segment (the normal case) score exactly as the same bits copied into
+     * byte[]s, node by node and in bulk; with docs without a vector (sparse ordinals) and widths with a tail past the
+     * last whole word.
+     */
+    public void testInPlaceScoresOfMappedBitsEqualCopiedBits() throws IOException {
+        Random random = new Random(11);
+        for (int binaryDims : new int[] { 64, 72, 384 }) {
+            try (Directory dir = new MMapDirectory(createTempDir("asym-" + binaryDims))) {
+                IndexWriterConfig iwc = new IndexWriterConfig().setCodec(BinaryTestSupport.codec(new BinaryHnswVectorsFormat(16, 100)));
+                try (IndexWriter w = new IndexWriter(dir, iwc)) {
+                    for (int d = 0; d < 300; d++) {
+                        w.addDocument(d % 7 == 3 ? new Document() : BinaryTestSupport.doc(BinaryTestSupport.floatField("v",
+                            BinaryTestSupport.unit(BinaryTestSupport.gaussian(random, binaryDims)), VectorSimilarityFunction.COSINE,
+                            binaryDims, BitSimilarity.HAMMING, RescorePrecision.FLOAT32)));
+                    }
+                    w.forceMerge(1);
+                }
+                try (DirectoryReader reader = DirectoryReader.open(dir)) {
+                    ByteVectorValues mapped = BinaryVectors.forLeaf(reader.leaves().get(0).reader(), "v").bitValues();
+                    assertTrue("the bits are a mapped slice: " + mapped.getClass(),
+                        mapped instanceof HasIndexSlice s && s.getSlice() instanceof RandomAccessInput);
+                    List<byte[]> copies = new ArrayList<>();
+                    for (int ord = 0; ord < mapped.size(); ord++) {
+                        copies.add(mapped.vectorValue(ord).clone());
+                    }
+                    byte[] target = AsymmetricQuery.encode(BinaryTestSupport.unit(BinaryTestSupport.gaussian(random, binaryDims)), binaryDims);
+                    RandomVectorScorer inPlace = AsymmetricQuery.scorer(mapped, target);
+                    RandomVectorScorer copied = AsymmetricQuery.scorer(ByteVectorValues.fromBytes(copies, binaryDims / 8), target);
+                    int[] nodes = new int[copies.size()];
+                    for (int ord = 0; ord < nodes.length; ord++) {
+                        nodes[ord] = nodes.length - 1 - ord;
+                        assertEquals(binaryDims + " bits, ord " + ord, copied.score(ord), inPlace.score(ord), 0f);
+                    }
+                    float[] bulk = new float[nodes.length];
+                    float max = inPlace.bulkScore(nodes, bulk, nodes.length);
+                    float expectedMax = Float.NEGATIVE_INFINITY;
+                    for (int i = 0; i < nodes.length; i++) {
+                        assertEquals(copied.score(nodes[i]), bulk[i], 0f);
+                        expectedMax = Math.max(expectedMax, bulk[i]);
+                    }
+                    assertEquals(expectedMax, max, 0f);
+                }
+            }
+        }
     }
 }

@@ -908,7 +908,7 @@ public final class AnnBench {
      * recall and in log QPS between the two frontier points around it; the best QPS when every point is above it; NaN
      * when none reaches it.
      */
-    static double qpsAtRecall(List<PointResult> points, double recall) {
+    public static double qpsAtRecall(List<PointResult> points, double recall) {
         List<PointResult> frontier = new ArrayList<>();
         for (PointResult p : points) {
             boolean dominated = false;
@@ -969,7 +969,7 @@ public final class AnnBench {
         return p == null ? "never" : String.format(Locale.ROOT, "%,.0f (%s; recall %.3f)", p.qps(), p.param(), p.recall());
     }
 
-    static String machine() {
+    public static String machine() {
         StringBuilder s = new StringBuilder();
         String cpu = "?";
         try {
