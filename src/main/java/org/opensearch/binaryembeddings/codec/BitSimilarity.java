@@ -1,9 +1,11 @@
 package org.opensearch.binaryembeddings.codec;
 
 import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.store.RandomAccessInput;
 import org.apache.lucene.util.BitUtil;
 import org.apache.lucene.util.VectorUtil;
 
+import java.io.IOException;
 import java.util.Locale;
 
 /**
@@ -18,6 +20,19 @@ public enum BitSimilarity {
         public float score(byte[] a, byte[] b) {
             int bits = a.length * Byte.SIZE;
             return (bits - VectorUtil.xorBitCount(a, b)) / (float) bits;
+        }
+
+        @Override
+        float score(byte[] a, RandomAccessInput b, long offset) throws IOException {
+            int differ = 0, i = 0;
+            for (int upTo = a.length & -Long.BYTES; i < upTo; i += Long.BYTES) {
+                differ += Long.bitCount((long) BitUtil.VH_LE_LONG.get(a, i) ^ b.readLong(offset + i));
+            }
+            for (; i < a.length; i++) {
+                differ += Integer.bitCount((a[i] ^ b.readByte(offset + i)) & 0xFF);
+            }
+            int bits = a.length * Byte.SIZE;
+            return (bits - differ) / (float) bits;
         }
     },
 
@@ -41,6 +56,22 @@ public enum BitSimilarity {
             }
             return union == 0 ? 1f : inter / (float) union;
         }
+
+        @Override
+        float score(byte[] a, RandomAccessInput b, long offset) throws IOException {
+            int inter = 0, union = 0, i = 0;
+            for (int upTo = a.length & -Long.BYTES; i < upTo; i += Long.BYTES) {
+                long x = (long) BitUtil.VH_LE_LONG.get(a, i), y = b.readLong(offset + i);
+                inter += Long.bitCount(x & y);
+                union += Long.bitCount(x | y);
+            }
+            for (; i < a.length; i++) {
+                int x = a[i] & 0xFF, y = b.readByte(offset + i) & 0xFF;
+                inter += Integer.bitCount(x & y);
+                union += Integer.bitCount(x | y);
+            }
+            return union == 0 ? 1f : inter / (float) union;
+        }
     };
 
     private final String attributeValue;
@@ -53,6 +84,9 @@ public enum BitSimilarity {
 
     /** Similarity of two packed vectors of the same length, in [0, 1]. */
     public abstract float score(byte[] a, byte[] b);
+
+    /** The same, {@code b} being the {@code a.length} bytes at {@code offset} of a mapped file, read in place. */
+    abstract float score(byte[] a, RandomAccessInput b, long offset) throws IOException;
 
     /** The value of the {@link BinaryFieldConfig#SIMILARITY_ATTRIBUTE} field attribute. */
     public String attributeValue() {

@@ -1,9 +1,11 @@
 package org.opensearch.binaryembeddings.codec;
 
 import org.apache.lucene.codecs.hnsw.FlatVectorsScorer;
+import org.apache.lucene.codecs.lucene95.HasIndexSlice;
 import org.apache.lucene.index.ByteVectorValues;
 import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.store.RandomAccessInput;
 import org.apache.lucene.util.hnsw.RandomVectorScorer;
 import org.apache.lucene.util.hnsw.RandomVectorScorerSupplier;
 import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
@@ -39,7 +41,7 @@ final class BitVectorsScorer implements FlatVectorsScorer {
             return AsymmetricQuery.scorer(bits, target);
         }
         FlatVectorsScorer.checkDimensions(target.length, bits.dimension());
-        return new Scorer(BitSimilarity.fromGraphTag(tag), bits, target);
+        return new Scorer(BitSimilarity.fromGraphTag(tag), bits, target.clone());
     }
 
     private static ByteVectorValues bytes(KnnVectorValues values) {
@@ -54,22 +56,40 @@ final class BitVectorsScorer implements FlatVectorsScorer {
         return "BitVectorsScorer()";
     }
 
-    /** Scores the vectors of {@code values} against a query held in {@code query} (which setScoringOrdinal overwrites). */
+    /**
+     * Scores the vectors of {@code values} against a query held in {@code query} (which setScoringOrdinal overwrites).
+     * When the bits are a memory-mapped slice (searches, and the graph built at a merge) the candidates are read in
+     * place, as {@link AsymmetricQuery} does: no copy per node, a node's neighbours scored in one bulk call.
+     */
     private static final class Scorer extends UpdateableRandomVectorScorer.AbstractUpdateableRandomVectorScorer {
         private final BitSimilarity similarity;
         private final ByteVectorValues values;
         private final byte[] query;
+        private final RandomAccessInput inPlace;
+        private final long bytesPerVector;
 
         Scorer(BitSimilarity similarity, ByteVectorValues values, byte[] query) {
             super(values);
             this.similarity = similarity;
             this.values = values;
             this.query = query;
+            this.inPlace = values instanceof HasIndexSlice sliced && sliced.getSlice() instanceof RandomAccessInput r ? r : null;
+            this.bytesPerVector = values.dimension();
         }
 
         @Override
         public float score(int node) throws IOException {
-            return similarity.score(query, values.vectorValue(node));
+            return inPlace == null ? similarity.score(query, values.vectorValue(node)) : similarity.score(query, inPlace, node * bytesPerVector);
+        }
+
+        @Override
+        public float bulkScore(int[] nodes, float[] scores, int numNodes) throws IOException {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < numNodes; i++) {
+                scores[i] = score(nodes[i]);
+                max = Math.max(max, scores[i]);
+            }
+            return max;
         }
 
         @Override

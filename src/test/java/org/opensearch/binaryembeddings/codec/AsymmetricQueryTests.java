@@ -82,48 +82,57 @@ public class AsymmetricQueryTests extends LuceneTestCase {
 
     /**
      * Bits read in place from a memory-mapped segment (the normal case) score exactly as the same bits copied into
-     * byte[]s, node by node and in bulk; with docs without a vector (sparse ordinals) and widths with a tail past the
-     * last whole word.
+     * byte[]s, node by node and in bulk, by the asymmetric query and by Hamming / Jaccard (graph search and merges);
+     * with docs without a vector (sparse ordinals) and widths with a tail past the last whole word.
      */
     public void testInPlaceScoresOfMappedBitsEqualCopiedBits() throws IOException {
         Random random = new Random(11);
         for (int binaryDims : new int[] { 64, 72, 384 }) {
-            try (Directory dir = new MMapDirectory(createTempDir("asym-" + binaryDims))) {
-                IndexWriterConfig iwc = new IndexWriterConfig().setCodec(BinaryTestSupport.codec(new BinaryHnswVectorsFormat(16, 100)));
-                try (IndexWriter w = new IndexWriter(dir, iwc)) {
-                    for (int d = 0; d < 300; d++) {
-                        w.addDocument(d % 7 == 3 ? new Document() : BinaryTestSupport.doc(BinaryTestSupport.floatField("v",
-                            BinaryTestSupport.unit(BinaryTestSupport.gaussian(random, binaryDims)), VectorSimilarityFunction.COSINE,
-                            binaryDims, BitSimilarity.HAMMING, RescorePrecision.FLOAT32)));
+            for (BitSimilarity similarity : BitSimilarity.values()) {
+                try (Directory dir = new MMapDirectory(createTempDir("asym-" + binaryDims))) {
+                    IndexWriterConfig iwc = new IndexWriterConfig().setCodec(BinaryTestSupport.codec(new BinaryHnswVectorsFormat(16, 100)));
+                    try (IndexWriter w = new IndexWriter(dir, iwc)) {
+                        for (int d = 0; d < 300; d++) {
+                            float[] v = BinaryTestSupport.unit(BinaryTestSupport.gaussian(random, binaryDims));
+                            w.addDocument(d % 7 == 3 ? new Document() : BinaryTestSupport.doc(BinaryTestSupport.floatField("v", v,
+                                VectorSimilarityFunction.COSINE, binaryDims, similarity, RescorePrecision.FLOAT32)));
+                        }
+                        w.forceMerge(1);
                     }
-                    w.forceMerge(1);
-                }
-                try (DirectoryReader reader = DirectoryReader.open(dir)) {
-                    ByteVectorValues mapped = BinaryVectors.forLeaf(reader.leaves().get(0).reader(), "v").bitValues();
-                    assertTrue("the bits are a mapped slice: " + mapped.getClass(),
-                        mapped instanceof HasIndexSlice s && s.getSlice() instanceof RandomAccessInput);
-                    List<byte[]> copies = new ArrayList<>();
-                    for (int ord = 0; ord < mapped.size(); ord++) {
-                        copies.add(mapped.vectorValue(ord).clone());
+                    try (DirectoryReader reader = DirectoryReader.open(dir)) {
+                        ByteVectorValues mapped = BinaryVectors.forLeaf(reader.leaves().get(0).reader(), "v").bitValues();
+                        assertTrue("the bits are a mapped slice: " + mapped.getClass(),
+                            mapped instanceof HasIndexSlice s && s.getSlice() instanceof RandomAccessInput);
+                        float[] query = BinaryTestSupport.unit(BinaryTestSupport.gaussian(random, binaryDims));
+                        // the asymmetric target, then the query's packed bits (a Hamming / Jaccard walk)
+                        assertInPlaceEqualsCopied(similarity, mapped, AsymmetricQuery.encode(query, binaryDims));
+                        assertInPlaceEqualsCopied(similarity, mapped, SignBits.pack(query, binaryDims));
                     }
-                    byte[] target = AsymmetricQuery.encode(BinaryTestSupport.unit(BinaryTestSupport.gaussian(random, binaryDims)), binaryDims);
-                    RandomVectorScorer inPlace = AsymmetricQuery.scorer(mapped, target);
-                    RandomVectorScorer copied = AsymmetricQuery.scorer(ByteVectorValues.fromBytes(copies, binaryDims / 8), target);
-                    int[] nodes = new int[copies.size()];
-                    for (int ord = 0; ord < nodes.length; ord++) {
-                        nodes[ord] = nodes.length - 1 - ord;
-                        assertEquals(binaryDims + " bits, ord " + ord, copied.score(ord), inPlace.score(ord), 0f);
-                    }
-                    float[] bulk = new float[nodes.length];
-                    float max = inPlace.bulkScore(nodes, bulk, nodes.length);
-                    float expectedMax = Float.NEGATIVE_INFINITY;
-                    for (int i = 0; i < nodes.length; i++) {
-                        assertEquals(copied.score(nodes[i]), bulk[i], 0f);
-                        expectedMax = Math.max(expectedMax, bulk[i]);
-                    }
-                    assertEquals(expectedMax, max, 0f);
                 }
             }
         }
+    }
+
+    private static void assertInPlaceEqualsCopied(BitSimilarity similarity, ByteVectorValues mapped, byte[] target) throws IOException {
+        List<byte[]> copies = new ArrayList<>();
+        for (int ord = 0; ord < mapped.size(); ord++) {
+            copies.add(mapped.vectorValue(ord).clone());
+        }
+        ByteVectorValues copiedValues = ByteVectorValues.fromBytes(copies, mapped.dimension());
+        RandomVectorScorer inPlace = BitVectorsScorer.INSTANCE.getRandomVectorScorer(similarity.graphTag(), mapped, target);
+        RandomVectorScorer copied = BitVectorsScorer.INSTANCE.getRandomVectorScorer(similarity.graphTag(), copiedValues, target);
+        int[] nodes = new int[copies.size()];
+        for (int ord = 0; ord < nodes.length; ord++) {
+            nodes[ord] = nodes.length - 1 - ord;
+            assertEquals(similarity + ", " + mapped.dimension() + " bytes, ord " + ord, copied.score(ord), inPlace.score(ord), 0f);
+        }
+        float[] bulk = new float[nodes.length];
+        float max = inPlace.bulkScore(nodes, bulk, nodes.length);
+        float expectedMax = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < nodes.length; i++) {
+            assertEquals(copied.score(nodes[i]), bulk[i], 0f);
+            expectedMax = Math.max(expectedMax, bulk[i]);
+        }
+        assertEquals(expectedMax, max, 0f);
     }
 }
