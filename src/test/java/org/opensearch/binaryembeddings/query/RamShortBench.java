@@ -75,6 +75,12 @@ public final class RamShortBench {
     /** Queries that bring the cache to its steady state at each point before the timed ones (distinct from them). */
     static final int WARMUP_QUERIES = 100;
     static final int TIMED_QUERIES = 200;
+    /**
+     * Time bounds per point: where every visited node is a disk read a float-graph query can take a second, so a point
+     * stops warming up after 30 s and stops timing after 60 s (and at least 20 queries); the table says how many ran.
+     */
+    static final long WARMUP_NANOS = 30_000_000_000L, TIMED_NANOS = 60_000_000_000L;
+    static final int MIN_TIMED_QUERIES = 20;
 
     static final BinaryEmbeddingSpec SPEC = new BinaryEmbeddingSpec(
         DIMS,
@@ -267,13 +273,14 @@ public final class RamShortBench {
             searcher.setQueryCache(null);
             int[] docToId = docToId(reader);
             for (Point p : c.grid(queries)) {
-                for (int q = 0; q < WARMUP_QUERIES; q++) {
+                long warmupStart = System.nanoTime();
+                for (int q = 0; q < WARMUP_QUERIES && System.nanoTime() - warmupStart < WARMUP_NANOS; q++) {
                     searcher.search(p.query().of(q), K);
                 }
                 long[] lat = new long[TIMED_QUERIES];
-                int hits = 0;
-                long faults0 = majorFaults();
-                for (int i = 0; i < TIMED_QUERIES; i++) {
+                int hits = 0, timed = 0;
+                long faults0 = majorFaults(), timedStart = System.nanoTime();
+                for (int i = 0; i < TIMED_QUERIES && (i < MIN_TIMED_QUERIES || System.nanoTime() - timedStart < TIMED_NANOS); i++, timed++) {
                     int q = WARMUP_QUERIES + i;
                     long t0 = System.nanoTime();
                     TopDocs top = searcher.search(p.query().of(q), K);
@@ -289,11 +296,11 @@ public final class RamShortBench {
                     }
                 }
                 long faults = majorFaults() - faults0;
+                lat = Arrays.copyOf(lat, timed);
                 Arrays.sort(lat);
-                double qps = TIMED_QUERIES / (Arrays.stream(lat).sum() / 1e9);
-                String line = String.format(Locale.ROOT, "%s\t%s\t%.4f\t%.1f\t%.0f\t%.0f\t%.1f%n", c.name(), p.param(),
-                    hits / (double) (K * TIMED_QUERIES), qps, lat[TIMED_QUERIES / 2] / 1e3, lat[TIMED_QUERIES * 99 / 100] / 1e3,
-                    faults / (double) TIMED_QUERIES);
+                double qps = timed / (Arrays.stream(lat).sum() / 1e9);
+                String line = String.format(Locale.ROOT, "%s\t%s\t%.4f\t%.1f\t%.0f\t%.0f\t%.1f\t%d%n", c.name(), p.param(),
+                    hits / (double) (K * timed), qps, lat[timed / 2] / 1e3, lat[timed * 99 / 100] / 1e3, faults / (double) timed, timed);
                 log("%s", line.strip());
                 lines.append(line);
             }
@@ -325,11 +332,14 @@ public final class RamShortBench {
     static void report(Path dir, Path out, long limitBytes, int heapMb, int jvmMb) throws IOException {
         Map<Contender, List<AnnBench.PointResult>> byContender = new TreeMap<>();
         Map<String, Double> faults = new TreeMap<>();
-        int n = Integer.parseInt(Files.readString(Files.list(dir).filter(p -> p.getFileName().toString().startsWith("built-")).findFirst().orElseThrow()).strip());
+        int n;
+        try (var files = Files.list(dir)) {
+            n = Integer.parseInt(Files.readString(files.filter(p -> p.getFileName().toString().startsWith("built-")).findFirst().orElseThrow()).strip());
+        }
         for (String line : Files.readAllLines(dir.resolve("points.tsv"))) {
             String[] f = line.split("\t");
             Contender c = Contender.valueOf(f[0]);
-            AnnBench.PointResult p = new AnnBench.PointResult("synthetic-" + n, 1, c.label, f[1], TIMED_QUERIES,
+            AnnBench.PointResult p = new AnnBench.PointResult("synthetic-" + n, 1, c.label, f[1], Integer.parseInt(f[7]),
                 Double.parseDouble(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4]), Double.parseDouble(f[5]));
             byContender.computeIfAbsent(c, k -> new ArrayList<>()).add(p);
             faults.put(c.name() + "\t" + f[1], Double.parseDouble(f[6]));
@@ -338,23 +348,24 @@ public final class RamShortBench {
         md.append(AnnBench.machine()).append('\n');
         md.append(String.format(Locale.ROOT, "Synthetic %,d × %d-d, one segment per contender; each contender's search JVM in a memory cgroup of "
             + "%,d MB (its %d MB heap, pre-touched, plus %d MB for the JVM's own memory, plus 25%% of the %,d MB float vector "
-            + "file), page cache dropped before it; per point %d warm-up queries, then %d distinct timed queries, one thread.%n%n",
-            n, DIMS, limitBytes >> 20, heapMb, jvmMb, (long) n * DIMS * 4 >> 20, WARMUP_QUERIES, TIMED_QUERIES));
+            + "file), page cache dropped before it; per point up to %d warm-up queries (at most %d s), then up to %d distinct timed "
+            + "queries (at most %d s, at least %d), one thread.%n%n", n, DIMS, limitBytes >> 20, heapMb, jvmMb, (long) n * DIMS * 4 >> 20,
+            WARMUP_QUERIES, WARMUP_NANOS / 1_000_000_000L, TIMED_QUERIES, TIMED_NANOS / 1_000_000_000L, MIN_TIMED_QUERIES));
         Path cgroup = dir.resolve("cgroup.tsv");
         if (Files.exists(cgroup)) {
-            md.append("| contender | peak memory of the cgroup (MB) | times the limit was hit |\n|---|---:|---:|\n");
+            md.append("| contender | peak memory of the cgroup (MB) | times the limit was hit | load average (1 min) after it |\n|---|---:|---:|---:|\n");
             for (String line : Files.readAllLines(cgroup)) {
                 String[] f = line.split("\t");
-                md.append(String.format(Locale.ROOT, "| %s | %,d | %s |%n", Contender.valueOf(f[0].toUpperCase(Locale.ROOT)).label,
-                    Long.parseLong(f[1]) >> 20, f[2]));
+                md.append(String.format(Locale.ROOT, "| %s | %,d | %s | %s |%n", Contender.valueOf(f[0].toUpperCase(Locale.ROOT)).label,
+                    Long.parseLong(f[1]) >> 20, f[2], f[3]));
             }
             md.append('\n');
         }
-        md.append("| contender | parameters | recall@10 | QPS | p50 µs | p99 µs | major faults / query |\n|---|---|---:|---:|---:|---:|---:|\n");
+        md.append("| contender | parameters | timed queries | recall@10 | QPS | p50 µs | p99 µs | major faults / query |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (var e : byContender.entrySet()) {
             for (AnnBench.PointResult p : e.getValue()) {
-                md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %,.0f | %.0f | %.0f | %.1f |%n", p.contender(), p.param(),
-                    p.recall(), p.qps(), p.p50us(), p.p99us(), faults.get(e.getKey().name() + "\t" + p.param())));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %d | %.3f | %,.1f | %.0f | %.0f | %.1f |%n", p.contender(), p.param(),
+                    p.queries(), p.recall(), p.qps(), p.p50us(), p.p99us(), faults.get(e.getKey().name() + "\t" + p.param())));
             }
         }
         md.append("\n| at recall@10 0.95 (interpolated) | QPS | ours / it |\n|---|---:|---:|\n");
