@@ -12,7 +12,6 @@ import org.opensearch.binaryembeddings.query.BinaryHybridQueryBuilder;
 import org.opensearch.binaryembeddings.query.BinaryKnnConcurrentSearchDecider;
 import org.opensearch.binaryembeddings.query.BinaryKnnQueryBuilder;
 import org.opensearch.binaryembeddings.query.FusedHitsQueryBuilder;
-import org.opensearch.binaryembeddings.query.QueryEncoder;
 import org.opensearch.binaryembeddings.query.QueryLimits;
 import org.opensearch.binaryembeddings.query.QueryServices;
 import org.opensearch.binaryembeddings.rest.RestEmbedAction;
@@ -32,7 +31,6 @@ import org.opensearch.common.settings.SettingsFilter;
 import org.opensearch.action.support.ActionFilter;
 import org.opensearch.binaryembeddings.encoder.ModelInfo;
 import org.opensearch.binaryembeddings.mapper.MappingModelCheck;
-import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
@@ -113,17 +111,7 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
     ) {
         EncoderService service = EncoderService.forNode(environment, threadPool);
         encoder.set(service);
-        queryServices.init(new QueryEncoder() {
-            @Override
-            public void encodeQuery(String model, String text, ActionListener<float[]> listener) {
-                service.encodeQueryAsync(model, text, listener);
-            }
-
-            @Override
-            public float[] encodeQuery(String model, String text) {
-                return service.encodeQuery(model, text);
-            }
-        }, clusterService, indexNameExpressionResolver, xContentRegistry);
+        queryServices.init(service::encodeQueryAsync, clusterService, indexNameExpressionResolver, xContentRegistry);
         return List.of(service);
     }
 

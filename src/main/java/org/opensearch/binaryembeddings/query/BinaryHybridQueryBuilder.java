@@ -10,6 +10,8 @@ import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.ParseField;
+import org.opensearch.core.xcontent.ObjectParser;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.index.query.AbstractQueryBuilder;
@@ -280,66 +282,98 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
     }
 
     public static BinaryHybridQueryBuilder fromXContent(XContentParser parser, QueryServices services) throws IOException {
-        QueryBuilder keyword = null;
-        BinaryKnnQueryBuilder vector = null;
-        Fusion fusion = Fusion.DEFAULT;
-        Integer window = null;
-        float boost = DEFAULT_BOOST;
-        String queryName = null;
-        String current = null;
-        for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = BinaryKnnQueryBuilder.nextToken(parser, NAME)) {
-            if (t == XContentParser.Token.FIELD_NAME) {
-                current = parser.currentName();
-                continue;
+        Builder b = QueryParsing.parse(PARSER, parser, new Builder(services));
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new ParsingException(parser.getTokenLocation(), e.getMessage());
+        }
+    }
+
+    public static Builder builder(QueryServices services) {
+        return new Builder(services);
+    }
+
+    /** The parameters of a {@code binary_hybrid} query; {@link #build()} checks them against each other and the limits. */
+    public static final class Builder implements QueryParsing.Target {
+        private final QueryServices services;
+        private QueryBuilder keyword;
+        private BinaryKnnQueryBuilder vector;
+        private Fusion fusion = Fusion.DEFAULT;
+        private Integer window;
+        private float boost = DEFAULT_BOOST;
+        private String queryName;
+
+        Builder(QueryServices services) {
+            this.services = services;
+        }
+
+        @Override
+        public String where() {
+            return NAME;
+        }
+
+        public Builder keyword(QueryBuilder v) { keyword = v; return this; }
+        public Builder vector(BinaryKnnQueryBuilder v) { vector = v; return this; }
+        public Builder fusion(Fusion v) { fusion = v; return this; }
+        public Builder window(Integer v) { window = v; return this; }
+        public Builder boost(float v) { boost = v; return this; }
+        public Builder queryName(String v) { queryName = v; return this; }
+
+        /** The query; a parameter out of range or missing is an IllegalArgumentException naming it. */
+        public BinaryHybridQueryBuilder build() {
+            int w = window == null ? DEFAULT_WINDOW : window;
+            int maxWindow = BinaryKnnQueryBuilder.limitsOf(services).maxWindow();
+            String problem = null;
+            if (keyword == null) {
+                problem = "[keyword] is required (a keyword query such as match)";
+            } else if (vector == null) {
+                problem = "[vector] is required (the parameters of a binary_knn query)";
+            } else if (w < 1 || w > maxWindow) {
+                problem = "[window] must be between 1 and " + maxWindow + " (" + QueryLimits.MAX_WINDOW.getKey() + "), got [" + w + "]";
+            } else if (w < vector.k()) {
+                problem = "[window] (" + w + ") must not be below [vector.k] (" + vector.k() + ")";
             }
-            try {
-                switch (current) {
-                    case "keyword" -> keyword = BinaryKnnQueryBuilder.innerQuery(parser, current);
-                    case "vector" -> {
-                        if (t != XContentParser.Token.START_OBJECT) {
-                            throw new IllegalArgumentException("[vector] must be an object with the parameters of a binary_knn query");
-                        }
-                        vector = BinaryKnnQueryBuilder.fromXContent(parser, services, NAME + ".vector");
-                    }
-                    case "fusion" -> {
-                        if (t != XContentParser.Token.START_OBJECT) {
-                            throw new IllegalArgumentException("[fusion] must be an object");
-                        }
-                        fusion = Fusion.parse(parser.map());
-                    }
-                    case "window" -> window = parser.intValue(false);
-                    case "boost" -> boost = parser.floatValue(false);
-                    case "_name" -> queryName = BinaryKnnQueryBuilder.string(parser, NAME, current);
-                    case null -> throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] malformed query");
-                    default -> throw new ParsingException(
-                        parser.getTokenLocation(),
-                        "[" + NAME + "] unknown parameter [" + current + "]; expected one of keyword, vector, fusion, window, boost, _name"
-                    );
-                }
-            } catch (IllegalArgumentException | IOException e) {
-                // named like binary_knn's: the JSON parser's own errors ("Integer value passed as String") name no parameter
-                throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] bad value for [" + current + "]: " + e.getMessage(), e);
+            if (problem != null) {
+                throw new IllegalArgumentException("[" + NAME + "] " + problem);
             }
+            BinaryHybridQueryBuilder b = new BinaryHybridQueryBuilder(services, keyword, vector, fusion, w, null);
+            b.boost(boost);
+            b.queryName(queryName);
+            return b;
         }
-        String problem = null;
-        int w = window == null ? DEFAULT_WINDOW : window;
-        int maxWindow = BinaryKnnQueryBuilder.limitsOf(services).maxWindow();
-        if (keyword == null) {
-            problem = "[keyword] is required (a keyword query such as match)";
-        } else if (vector == null) {
-            problem = "[vector] is required (the parameters of a binary_knn query)";
-        } else if (w < 1 || w > maxWindow) {
-            problem = "[window] must be between 1 and " + maxWindow + " (" + QueryLimits.MAX_WINDOW.getKey() + "), got [" + w + "]";
-        } else if (w < vector.k()) {
-            problem = "[window] (" + w + ") must not be below [vector.k] (" + vector.k() + ")";
+    }
+
+    private static final List<String> PARAMETERS = List.of("keyword", "vector", "fusion", "window", "boost", "_name");
+
+    /** The DSL: each parameter and how its value is read (see {@link QueryParsing}). */
+    private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>(
+        NAME,
+        (b, name, value) -> { throw QueryParsing.unknownParameter(NAME, name, PARAMETERS); },
+        null
+    );
+
+    static {
+        QueryParsing.declare(PARSER, "keyword", Builder::keyword, p -> QueryParsing.innerQuery(p, "keyword"));
+        PARSER.declareField((p, b, context) -> b.vector(vector(p, b.services)), new ParseField("vector"), ObjectParser.ValueType.VALUE_OBJECT_ARRAY);
+        QueryParsing.declare(PARSER, "fusion", Builder::fusion, p -> {
+            if (p.currentToken() != XContentParser.Token.START_OBJECT) {
+                throw new IllegalArgumentException("[fusion] must be an object");
+            }
+            return Fusion.parse(p.map());
+        });
+        QueryParsing.declare(PARSER, "window", Builder::window, p -> QueryParsing.integer(p, "window"));
+        QueryParsing.declare(PARSER, "boost", Builder::boost, p -> QueryParsing.number(p, "boost"));
+        QueryParsing.declare(PARSER, "_name", Builder::queryName, p -> QueryParsing.string(p, "_name"));
+    }
+
+    /** The {@code vector} object: a binary_knn query's parameters, whose errors name {@code binary_hybrid.vector}. */
+    private static BinaryKnnQueryBuilder vector(XContentParser p, QueryServices services) throws IOException {
+        if (p.currentToken() != XContentParser.Token.START_OBJECT) {
+            throw QueryParsing.badValue(p, NAME, "vector",
+                new IllegalArgumentException("[vector] must be an object with the parameters of a binary_knn query"));
         }
-        if (problem != null) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] " + problem);
-        }
-        BinaryHybridQueryBuilder b = new BinaryHybridQueryBuilder(services, keyword, vector, fusion, w, null);
-        b.boost(boost);
-        b.queryName(queryName);
-        return b;
+        return BinaryKnnQueryBuilder.fromXContent(p, services, NAME + ".vector");
     }
 
     @Override
