@@ -164,7 +164,7 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
 
     /** Runs the candidate searches and fuses them. */
     private void collect(Client client, Target target, ActionListener<List<Fusion.Fused>> listener) {
-        boolean needVectorSearch = fusion.method() != Fusion.Method.RERANK;
+        boolean needVectorSearch = fusion.method().needsVectorList();
         AtomicReference<SearchResponse> kwResponse = new AtomicReference<>();
         AtomicReference<SearchResponse> vResponse = new AtomicReference<>();
         AtomicInteger remaining = new AtomicInteger(needVectorSearch ? 2 : 1);

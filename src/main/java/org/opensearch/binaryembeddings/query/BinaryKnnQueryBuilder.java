@@ -181,6 +181,11 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
             return new BinaryKnnQueryBuilder(this);
         }
 
+        /** A copy of a query that was checked when it was built: caps lowered since then do not fail it halfway. */
+        BinaryKnnQueryBuilder copy() {
+            return new BinaryKnnQueryBuilder(this);
+        }
+
         /** What is wrong with the parameters together, or null. */
         private String problem() {
             QueryLimits limits = limitsOf(services);
@@ -301,12 +306,13 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
      * used by {@code binary_hybrid} for its vector candidates.
      */
     BinaryKnnQueryBuilder withKAndFilter(int newK, Integer newNumCandidates, QueryBuilder newFilter) {
-        return toBuilder().k(newK).numCandidates(newNumCandidates).filter(newFilter).boost(DEFAULT_BOOST).queryName(null).build();
+        // not checked against the caps: binary_hybrid's [window] is, and sets the list's k
+        return toBuilder().k(newK).numCandidates(newNumCandidates).filter(newFilter).boost(DEFAULT_BOOST).queryName(null).copy();
     }
 
     private BinaryKnnQueryBuilder withEncoding(String newModel, float[] newEncoded, Supplier<float[]> pending, QueryBuilder newFilter,
         Map<String, QueryBuilder> newAliasFilters) {
-        return toBuilder().model(newModel).encoding(newEncoded, pending).filter(newFilter).aliasFilters(newAliasFilters).build();
+        return toBuilder().model(newModel).encoding(newEncoded, pending).filter(newFilter).aliasFilters(newAliasFilters).copy();
     }
 
     int shortlist() {
