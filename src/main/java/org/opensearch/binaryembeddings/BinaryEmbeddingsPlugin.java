@@ -11,6 +11,9 @@ import org.opensearch.binaryembeddings.codec.DerivedSourceStoredFieldsFormat;
 import org.opensearch.binaryembeddings.query.BinaryHybridQueryBuilder;
 import org.opensearch.binaryembeddings.query.BinaryKnnConcurrentSearchDecider;
 import org.opensearch.binaryembeddings.query.BinaryKnnQueryBuilder;
+import org.opensearch.binaryembeddings.query.VectorScoresFetchSubPhase;
+import org.opensearch.binaryembeddings.query.VectorScoresRescorerBuilder;
+import org.opensearch.search.fetch.FetchSubPhase;
 import org.opensearch.binaryembeddings.query.FusedHitsQueryBuilder;
 import org.opensearch.binaryembeddings.query.QueryLimits;
 import org.opensearch.binaryembeddings.query.QueryServices;
@@ -137,6 +140,17 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
     @Override
     public Optional<ConcurrentSearchRequestDecider.Factory> getConcurrentSearchRequestDeciderFactory() {
         return Optional.of(new BinaryKnnConcurrentSearchDecider.Factory());
+    }
+
+    /** binary_hybrid's keyword search marks its top hits for their vector scores, which the fetch phase adds to them. */
+    @Override
+    public List<RescorerSpec<?>> getRescorers() {
+        return List.of(new RescorerSpec<>(VectorScoresRescorerBuilder.NAME, VectorScoresRescorerBuilder::new, VectorScoresRescorerBuilder::fromXContent));
+    }
+
+    @Override
+    public List<FetchSubPhase> getFetchSubPhases(FetchPhaseConstructionContext context) {
+        return List.of(new VectorScoresFetchSubPhase());
     }
 
     @Override

@@ -3,9 +3,11 @@ package org.opensearch.binaryembeddings.query;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.util.SetOnce;
 import org.opensearch.action.IndicesRequest;
+import org.opensearch.action.StepListener;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.action.search.SearchType;
+import org.opensearch.common.document.DocumentField;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
@@ -15,8 +17,6 @@ import org.opensearch.core.xcontent.ObjectParser;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.index.query.AbstractQueryBuilder;
-import org.opensearch.index.query.BoolQueryBuilder;
-import org.opensearch.index.query.IdsQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
@@ -33,16 +33,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
  * {@code binary_hybrid}: BM25 (any keyword query) and {@code binary_knn} candidates fused into one ranking.
  *
- * <p>On the coordinating node the query runs its two candidate searches over the whole target (the keyword one with
- * {@code dfs_query_then_fetch}, so BM25 statistics are global), scores keyword candidates the vector search missed
- * with full precision, fuses the lists and rewrites itself into a {@link FusedHitsQueryBuilder}. The fused ranking is
+ * <p>On the coordinating node the query runs its two candidate searches at once over the whole target (the keyword one
+ * with {@code dfs_query_then_fetch}, so BM25 statistics are global, and with each hit's full-precision vector score
+ * computed on its shard), fuses the lists and rewrites itself into a {@link FusedHitsQueryBuilder}. The fused ranking is
  * therefore computed once over global lists: the same for any number of shards, and an ordinary query from then on
  * (inside {@code bool}, with aggregations, sorting, pagination).
  */
@@ -162,45 +160,28 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
         return window;
     }
 
-    /** Runs the candidate searches and fuses them. */
+    /**
+     * Runs the two candidate searches at once and fuses them: one round. The keyword search also brings the vector
+     * score of each of its hits, computed on the shard that holds it ({@link VectorScoresRescorerBuilder}), so the
+     * keyword candidates the vector list missed need no search of their own.
+     */
     private void collect(Client client, Target target, ActionListener<List<Fusion.Fused>> listener) {
-        boolean needVectorSearch = fusion.method().needsVectorList();
-        AtomicReference<SearchResponse> kwResponse = new AtomicReference<>();
-        AtomicReference<SearchResponse> vResponse = new AtomicReference<>();
-        AtomicInteger remaining = new AtomicInteger(needVectorSearch ? 2 : 1);
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        Runnable whenBoth = () -> {
-            if (failure.get() != null) {
-                listener.onFailure(failure.get());
-                return;
-            }
-            try {
-                scoreMissingAndFuse(client, target, kwResponse.get(), vResponse.get(), listener);
-            } catch (Exception e) {
-                listener.onFailure(e);
-            }
-        };
-        ActionListener<SearchResponse> kwListener = ActionListener.wrap(r -> {
-            kwResponse.set(r);
-            if (remaining.decrementAndGet() == 0) whenBoth.run();
-        }, e -> {
-            failure.compareAndSet(null, e);
-            if (remaining.decrementAndGet() == 0) whenBoth.run();
-        });
+        StepListener<SearchResponse> keywordStep = new StepListener<>();
+        StepListener<SearchResponse> vectorStep = new StepListener<>();
         // twice the window, so the deterministic cut below (score, then index and id) decides ties at the boundary
         // instead of whichever shard answered
-        client.search(request(target, keyword, Math.max(window, Math.min(KEYWORD_FETCH_SOFT_CAP, 2 * window)), true), kwListener);
-        if (needVectorSearch) {
+        int keywordSize = Math.max(window, Math.min(KEYWORD_FETCH_SOFT_CAP, 2 * window));
+        SearchRequest keywordSearch = request(target, keyword, keywordSize, true);
+        keywordSearch.source().addRescorer(new VectorScoresRescorerBuilder(vector).windowSize(keywordSize));
+        client.search(keywordSearch, keywordStep);
+        if (fusion.method().needsVectorList()) {
             int n = vectorListSize();
             BinaryKnnQueryBuilder knn = vector.withKAndFilter(n, Math.max(vector.resolvedNumCandidates(), n), vectorFilter());
-            client.search(request(target, knn, n, false), ActionListener.wrap(r -> {
-                vResponse.set(r);
-                if (remaining.decrementAndGet() == 0) whenBoth.run();
-            }, e -> {
-                failure.compareAndSet(null, e);
-                if (remaining.decrementAndGet() == 0) whenBoth.run();
-            }));
+            client.search(request(target, knn, n, false), vectorStep);
+        } else {
+            vectorStep.onResponse(null);
         }
+        keywordStep.whenComplete(kw -> vectorStep.whenComplete(v -> listener.onResponse(fuse(kw, v)), listener::onFailure), listener::onFailure);
     }
 
     private QueryBuilder vectorFilter() {
@@ -209,7 +190,7 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
 
     private record Key(String index, String id) {}
 
-    private void scoreMissingAndFuse(Client client, Target target, SearchResponse kw, SearchResponse v, ActionListener<List<Fusion.Fused>> listener) {
+    private List<Fusion.Fused> fuse(SearchResponse kw, SearchResponse v) {
         List<SearchHit> sorted = new ArrayList<>(List.of(kw.getHits().getHits()));
         sorted.sort(Comparator.comparingDouble((SearchHit h) -> -h.getScore()).thenComparing(SearchHit::getIndex).thenComparing(SearchHit::getId));
         List<SearchHit> kwHits = sorted.size() > window ? sorted.subList(0, window) : sorted;
@@ -219,27 +200,14 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
                 vectorScores.put(new Key(h.getIndex(), h.getId()), h.getScore());
             }
         }
-        List<String> missing = new ArrayList<>();
+        // the vector list's score where it has the document; otherwise the one computed beside the keyword score
         for (SearchHit h : kwHits) {
-            if (vectorScores.containsKey(new Key(h.getIndex(), h.getId())) == false) {
-                missing.add(h.getId());
+            DocumentField computed = h.field(VectorScoresFetchSubPhase.FIELD);
+            if (computed != null) {
+                vectorScores.putIfAbsent(new Key(h.getIndex(), h.getId()), ((Number) computed.getValue()).floatValue());
             }
         }
-        if (missing.isEmpty()) {
-            listener.onResponse(fusion.fuse(candidates(kwHits, vectorScores, v)));
-            return;
-        }
-        // the vector search missed these keyword candidates: score them exactly (a filter this small takes the exact path)
-        IdsQueryBuilder ids = new IdsQueryBuilder().addIds(missing.toArray(new String[0]));
-        QueryBuilder filter = vectorFilter() == null ? ids : new BoolQueryBuilder().filter(ids).filter(vectorFilter());
-        int n = missing.size() * Math.max(1, target.indices().length);
-        BinaryKnnQueryBuilder exact = vector.withKAndFilter(n, Math.max(vector.resolvedNumCandidates(), n), filter);
-        client.search(request(target, exact, n, false), ActionListener.wrap(r -> {
-            for (SearchHit h : r.getHits().getHits()) {
-                vectorScores.putIfAbsent(new Key(h.getIndex(), h.getId()), h.getScore());
-            }
-            listener.onResponse(fusion.fuse(candidates(kwHits, vectorScores, v)));
-        }, listener::onFailure));
+        return fusion.fuse(candidates(kwHits, vectorScores, v));
     }
 
     private static List<Fusion.Candidate> candidates(List<SearchHit> kwHits, Map<Key, Float> vectorScores, SearchResponse v) {

@@ -379,6 +379,11 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
 
     @Override
     protected Query doToQuery(QueryShardContext context) throws IOException {
+        return toLuceneQuery(context, null);
+    }
+
+    /** The Lucene query, its candidates also restricted by {@code extraFilter} (null: none). */
+    Query toLuceneQuery(QueryShardContext context, Query extraFilter) throws IOException {
         BinaryEmbeddingFieldType type = fieldType(context);
         BinaryEmbeddingSpec spec = type.spec();
         // a field alias resolves to its target's type: the Lucene field is the target's full name
@@ -388,7 +393,8 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         float[] q = queryVector(spec);
         float[] prepared = q == null ? null : VectorInput.prepare(q, spec, "[" + NAME + "] [vector]");
         byte[] queryBits = prepared != null ? SignBits.pack(prepared, spec.binaryDims()) : PackedBits.decode(bits, spec.packedBytes(), "[" + NAME + "] [bits]");
-        return new BinaryKnnQuery(luceneField, spec, prepared, queryBits, k, shortlist(), resolvedNumCandidates(), rescore, filterQuery(context), minScore);
+        Query filterQuery = and(filterQuery(context), extraFilter);
+        return new BinaryKnnQuery(luceneField, spec, prepared, queryBits, k, shortlist(), resolvedNumCandidates(), rescore, filterQuery, minScore);
     }
 
     private BinaryEmbeddingFieldType fieldType(QueryShardContext context) {
@@ -445,9 +451,14 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         if (aliasFilter == null) {
             return filterQuery;
         }
-        Query a = aliasFilter.toQuery(context);
-        return filterQuery == null ? a
-            : new BooleanQuery.Builder().add(filterQuery, BooleanClause.Occur.FILTER).add(a, BooleanClause.Occur.FILTER).build();
+        return and(filterQuery, aliasFilter.toQuery(context));
+    }
+
+    private static Query and(Query a, Query b) {
+        if (a == null || b == null) {
+            return a == null ? b : a;
+        }
+        return new BooleanQuery.Builder().add(a, BooleanClause.Occur.FILTER).add(b, BooleanClause.Occur.FILTER).build();
     }
 
     /**
