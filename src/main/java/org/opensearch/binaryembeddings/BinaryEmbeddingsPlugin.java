@@ -11,8 +11,10 @@ import org.opensearch.binaryembeddings.codec.DerivedSourceStoredFieldsFormat;
 import org.opensearch.binaryembeddings.query.BinaryHybridQueryBuilder;
 import org.opensearch.binaryembeddings.query.BinaryKnnConcurrentSearchDecider;
 import org.opensearch.binaryembeddings.query.BinaryKnnQueryBuilder;
+import org.opensearch.binaryembeddings.query.VectorScoresFetchSubPhase;
+import org.opensearch.binaryembeddings.query.VectorScoresRescorerBuilder;
+import org.opensearch.search.fetch.FetchSubPhase;
 import org.opensearch.binaryembeddings.query.FusedHitsQueryBuilder;
-import org.opensearch.binaryembeddings.query.QueryEncoder;
 import org.opensearch.binaryembeddings.query.QueryLimits;
 import org.opensearch.binaryembeddings.query.QueryServices;
 import org.opensearch.binaryembeddings.rest.RestEmbedAction;
@@ -32,7 +34,6 @@ import org.opensearch.common.settings.SettingsFilter;
 import org.opensearch.action.support.ActionFilter;
 import org.opensearch.binaryembeddings.encoder.ModelInfo;
 import org.opensearch.binaryembeddings.mapper.MappingModelCheck;
-import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
@@ -113,17 +114,7 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
     ) {
         EncoderService service = EncoderService.forNode(environment, threadPool);
         encoder.set(service);
-        queryServices.init(new QueryEncoder() {
-            @Override
-            public void encodeQuery(String model, String text, ActionListener<float[]> listener) {
-                service.encodeQueryAsync(model, text, listener);
-            }
-
-            @Override
-            public float[] encodeQuery(String model, String text) {
-                return service.encodeQuery(model, text);
-            }
-        }, clusterService, indexNameExpressionResolver, xContentRegistry);
+        queryServices.init(service::encodeQueryAsync, clusterService, indexNameExpressionResolver, xContentRegistry);
         return List.of(service);
     }
 
@@ -149,6 +140,17 @@ public class BinaryEmbeddingsPlugin extends Plugin implements MapperPlugin, Inge
     @Override
     public Optional<ConcurrentSearchRequestDecider.Factory> getConcurrentSearchRequestDeciderFactory() {
         return Optional.of(new BinaryKnnConcurrentSearchDecider.Factory());
+    }
+
+    /** binary_hybrid's keyword search marks its top hits for their vector scores, which the fetch phase adds to them. */
+    @Override
+    public List<RescorerSpec<?>> getRescorers() {
+        return List.of(new RescorerSpec<>(VectorScoresRescorerBuilder.NAME, VectorScoresRescorerBuilder::new, VectorScoresRescorerBuilder::fromXContent));
+    }
+
+    @Override
+    public List<FetchSubPhase> getFetchSubPhases(FetchPhaseConstructionContext context) {
+        return List.of(new VectorScoresFetchSubPhase());
     }
 
     @Override

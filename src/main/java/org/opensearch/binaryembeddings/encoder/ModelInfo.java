@@ -32,12 +32,13 @@ public record ModelInfo(
         }
     }
 
-    public boolean loaded() {
-        return status == Status.LOADED;
-    }
-
     public boolean failed() {
         return status == Status.FAILED;
+    }
+
+    /** The one message for a model that failed to load, wherever it is named (a query, _embed, a pipeline). */
+    public static String unavailable(String name, String failureReason) {
+        return "model [" + name + "] is not available: it failed to load: " + failureReason;
     }
 
     static ModelInfo of(ModelManifest m, Status status, String failureReason) {

@@ -1,5 +1,6 @@
 package org.opensearch.binaryembeddings.encoder;
 
+import org.opensearch.binaryembeddings.common.ParamValues;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
 
@@ -51,12 +52,7 @@ public record ModelManifest(String name, int dims, Pooling pooling, boolean norm
         }
 
         static Pooling parse(String value) {
-            for (Pooling p : values()) {
-                if (p.value().equals(value)) {
-                    return p;
-                }
-            }
-            throw new IllegalArgumentException("[pooling] must be one of [cls, mean], got [" + value + "]");
+            return ParamValues.enumValue(Pooling.class, "pooling", value);
         }
     }
 

@@ -197,7 +197,7 @@ final class ModelRegistry {
     }
 
     private static IllegalArgumentException unavailable(Model m) {
-        return new IllegalArgumentException("model [" + m.name + "] is not available: it failed to load: " + m.failure);
+        return new IllegalArgumentException(ModelInfo.unavailable(m.name, m.failure));
     }
 
     /** The loaded encoder of {@code m}, waiting for a background load still under way. */

@@ -465,7 +465,7 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
             }
             ModelInfo info = service.model(name);
             if (info.failed()) {
-                throw newConfigurationException(TYPE, tag, "model", "model [" + name + "] is not available: it failed to load: " + info.failureReason());
+                throw newConfigurationException(TYPE, tag, "model", ModelInfo.unavailable(name, info.failureReason()));
             }
             if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
                 throw newConfigurationException(TYPE, tag, BATCH_SIZE_FIELD, "must be between 1 and " + MAX_BATCH_SIZE + ", got [" + batchSize + "]");

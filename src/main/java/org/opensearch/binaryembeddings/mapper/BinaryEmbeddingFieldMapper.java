@@ -1,5 +1,6 @@
 package org.opensearch.binaryembeddings.mapper;
 
+import org.opensearch.binaryembeddings.common.ParamValues;
 import org.apache.lucene.document.FieldType;
 import org.apache.lucene.document.KnnByteVectorField;
 import org.apache.lucene.document.KnnFloatVectorField;
@@ -25,6 +26,7 @@ import org.opensearch.common.settings.Settings;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.core.xcontent.XContentParser.Token;
+import org.opensearch.index.mapper.Mapper;
 import org.opensearch.index.mapper.MapperParsingException;
 import org.opensearch.index.mapper.ParametrizedFieldMapper;
 import org.opensearch.index.mapper.ParseContext;
@@ -61,7 +63,7 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
     /** Mapping parameters; every structural one is fixed once the field exists. */
     public static final class Builder extends ParametrizedFieldMapper.Builder {
 
-        private final Parameter<Integer> dims = new Parameter<>("dims", false, () -> -1, (n, c, o) -> intValue("dims", o), m -> toType(m).spec.dims())
+        private final Parameter<Integer> dims = new Parameter<>("dims", false, () -> -1, (n, c, o) -> ParamValues.integer("dims", o), m -> toType(m).spec.dims())
             .setValidator(v -> {
                 if (v == -1) {
                     throw new IllegalArgumentException("[dims] is required");
@@ -77,14 +79,14 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
             "truncate_to",
             false,
             () -> null,
-            (n, c, o) -> intValue("truncate_to", o),
+            (n, c, o) -> ParamValues.integer("truncate_to", o),
             m -> toType(m).spec.truncateTo()
         ).acceptsNull();
         private final Parameter<Integer> binaryDims = new Parameter<>(
             "binary_dims",
             false,
             () -> null,
-            (n, c, o) -> intValue("binary_dims", o),
+            (n, c, o) -> ParamValues.integer("binary_dims", o),
             m -> toType(m).spec.binaryDims()
         ).acceptsNull();
         private final Parameter<String> similarity = Parameter.restrictedStringParam(
@@ -171,7 +173,7 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
                 d,
                 t,
                 b,
-                BinaryEmbeddingSpec.parseEnum(BitSimilarity.class, "similarity", similarity.getValue()),
+                ParamValues.enumValue(BitSimilarity.class, "similarity", similarity.getValue()),
                 precision,
                 r.similarity(),
                 model.getValue(),
@@ -201,21 +203,11 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
         }
     }
 
-    static Integer intValue(String parameter, Object o) {
-        if (o instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && Math.abs(n.doubleValue()) <= Integer.MAX_VALUE) {
-            return n.intValue();
-        }
-        if (o instanceof String s) {
-            try {
-                return Integer.parseInt(s.trim());
-            } catch (NumberFormatException e) {
-                // fall through to the error below
-            }
-        }
-        throw new IllegalArgumentException("[" + parameter + "] must be an integer, got [" + o + "]");
-    }
-
-    public static final TypeParser PARSER = new TypeParser((name, context) -> {
+    /**
+     * Parses a {@code binary_embedding} field's mapping; every error names the field (the parameters' own checks run
+     * while parsing, where OpenSearch does not add it).
+     */
+    public static final Mapper.TypeParser PARSER = (name, node, context) -> {
         Settings settings = context.getSettings();
         if (settings != null && INDEX_SETTING.get(settings) == false) {
             throw new MapperParsingException(
@@ -228,8 +220,17 @@ public final class BinaryEmbeddingFieldMapper extends ParametrizedFieldMapper {
                     + ": true]; add it to the index settings when creating the index"
             );
         }
-        return new Builder(name);
-    });
+        Builder builder = new Builder(name);
+        try {
+            builder.parse(name, context, node);
+        } catch (IllegalArgumentException | MapperParsingException e) {
+            if (e.getMessage() != null && e.getMessage().contains("[" + name + "]")) {
+                throw e; // OpenSearch's own checks ("unknown parameter [x] on mapper [name]") name it already
+            }
+            throw new MapperParsingException("field [" + name + "] of type [" + CONTENT_TYPE + "]: " + e.getMessage(), e);
+        }
+        return builder;
+    };
 
     private final BinaryEmbeddingSpec spec;
     private final FieldType luceneType;

@@ -68,18 +68,4 @@ public record BinaryEmbeddingSpec(
             return name().toLowerCase(Locale.ROOT);
         }
     }
-
-    static <E extends Enum<E>> E parseEnum(Class<E> type, String parameter, Object value) {
-        String text = value == null ? "null" : value.toString();
-        for (E e : type.getEnumConstants()) {
-            if (e.name().toLowerCase(Locale.ROOT).equals(text)) {
-                return e;
-            }
-        }
-        StringBuilder allowed = new StringBuilder();
-        for (E e : type.getEnumConstants()) {
-            allowed.append(allowed.length() == 0 ? "" : ", ").append(e.name().toLowerCase(Locale.ROOT));
-        }
-        throw new IllegalArgumentException("[" + parameter + "] must be one of [" + allowed + "], got [" + text + "]");
-    }
 }

@@ -1,5 +1,6 @@
 package org.opensearch.binaryembeddings.mapper;
 
+import org.opensearch.binaryembeddings.common.ParamValues;
 import org.opensearch.core.xcontent.XContentBuilder;
 
 import java.io.IOException;
@@ -14,9 +15,9 @@ record HnswOptions(int m, int efConstruction) {
 
     static HnswOptions parse(Object o) {
         Map<String, Object> map = MappingObjects.asMap("hnsw", o, "m", "ef_construction");
-        int m = map.containsKey("m") ? BinaryEmbeddingFieldMapper.intValue("hnsw.m", map.get("m")) : DEFAULT.m;
+        int m = map.containsKey("m") ? ParamValues.integer("hnsw.m", map.get("m")) : DEFAULT.m;
         int ef = map.containsKey("ef_construction")
-            ? BinaryEmbeddingFieldMapper.intValue("hnsw.ef_construction", map.get("ef_construction"))
+            ? ParamValues.integer("hnsw.ef_construction", map.get("ef_construction"))
             : DEFAULT.efConstruction;
         if (m < 2 || m > MAX_M) {
             throw new IllegalArgumentException("[hnsw.m] must be between 2 and " + MAX_M + ", got [" + m + "]");

@@ -1,6 +1,7 @@
 package org.opensearch.binaryembeddings.mapper;
 
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -59,11 +60,7 @@ public final class PackedBits {
                             : "")
                 );
             }
-            byte[] out = new byte[bytes];
-            for (int i = 0; i < bytes; i++) {
-                out[i] = (byte) ((Character.digit(s.charAt(2 * i), 16) << 4) | Character.digit(s.charAt(2 * i + 1), 16));
-            }
-            return out;
+            return HexFormat.of().parseHex(s); // either case
         }
         byte[] out;
         try {
@@ -98,15 +95,6 @@ public final class PackedBits {
             }
         }
         return true;
-    }
-
-    /** Lower-case hex of {@code bits}. */
-    public static String toHex(byte[] bits) {
-        StringBuilder sb = new StringBuilder(bits.length * 2);
-        for (byte b : bits) {
-            sb.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
-        }
-        return sb.toString();
     }
 
     private static String abbreviate(String s) {

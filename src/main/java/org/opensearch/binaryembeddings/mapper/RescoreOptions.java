@@ -1,5 +1,6 @@
 package org.opensearch.binaryembeddings.mapper;
 
+import org.opensearch.binaryembeddings.common.ParamValues;
 import org.opensearch.binaryembeddings.codec.RescorePrecision;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec.RescoreSimilarity;
 import org.opensearch.core.xcontent.XContentBuilder;
@@ -19,10 +20,10 @@ record RescoreOptions(RescorePrecision precision, RescoreSimilarity similarity) 
     static RescoreOptions parse(Object o) {
         Map<String, Object> map = MappingObjects.asMap("rescore", o, "precision", "similarity");
         RescorePrecision p = map.containsKey("precision")
-            ? BinaryEmbeddingSpec.parseEnum(RescorePrecision.class, "rescore.precision", map.get("precision"))
+            ? ParamValues.enumValue(RescorePrecision.class, "rescore.precision", map.get("precision"))
             : null;
         RescoreSimilarity s = map.containsKey("similarity")
-            ? BinaryEmbeddingSpec.parseEnum(RescoreSimilarity.class, "rescore.similarity", map.get("similarity"))
+            ? ParamValues.enumValue(RescoreSimilarity.class, "rescore.similarity", map.get("similarity"))
             : RescoreSimilarity.COSINE;
         return new RescoreOptions(p, s);
     }

@@ -3,18 +3,20 @@ package org.opensearch.binaryembeddings.query;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.util.SetOnce;
 import org.opensearch.action.IndicesRequest;
+import org.opensearch.action.StepListener;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.action.search.SearchType;
+import org.opensearch.common.document.DocumentField;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.ParseField;
+import org.opensearch.core.xcontent.ObjectParser;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.index.query.AbstractQueryBuilder;
-import org.opensearch.index.query.BoolQueryBuilder;
-import org.opensearch.index.query.IdsQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.QueryCoordinatorContext;
 import org.opensearch.index.query.QueryRewriteContext;
@@ -31,16 +33,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
  * {@code binary_hybrid}: BM25 (any keyword query) and {@code binary_knn} candidates fused into one ranking.
  *
- * <p>On the coordinating node the query runs its two candidate searches over the whole target (the keyword one with
- * {@code dfs_query_then_fetch}, so BM25 statistics are global), scores keyword candidates the vector search missed
- * with full precision, fuses the lists and rewrites itself into a {@link FusedHitsQueryBuilder}. The fused ranking is
+ * <p>On the coordinating node the query runs its two candidate searches at once over the whole target (the keyword one
+ * with {@code dfs_query_then_fetch}, so BM25 statistics are global, and with each hit's full-precision vector score
+ * computed on its shard), fuses the lists and rewrites itself into a {@link FusedHitsQueryBuilder}. The fused ranking is
  * therefore computed once over global lists: the same for any number of shards, and an ordinary query from then on
  * (inside {@code bool}, with aggregations, sorting, pagination).
  */
@@ -160,45 +160,28 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
         return window;
     }
 
-    /** Runs the candidate searches and fuses them. */
+    /**
+     * Runs the two candidate searches at once and fuses them: one round. The keyword search also brings the vector
+     * score of each of its hits, computed on the shard that holds it ({@link VectorScoresRescorerBuilder}), so the
+     * keyword candidates the vector list missed need no search of their own.
+     */
     private void collect(Client client, Target target, ActionListener<List<Fusion.Fused>> listener) {
-        boolean needVectorSearch = fusion.method() != Fusion.Method.RERANK;
-        AtomicReference<SearchResponse> kwResponse = new AtomicReference<>();
-        AtomicReference<SearchResponse> vResponse = new AtomicReference<>();
-        AtomicInteger remaining = new AtomicInteger(needVectorSearch ? 2 : 1);
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        Runnable whenBoth = () -> {
-            if (failure.get() != null) {
-                listener.onFailure(failure.get());
-                return;
-            }
-            try {
-                scoreMissingAndFuse(client, target, kwResponse.get(), vResponse.get(), listener);
-            } catch (Exception e) {
-                listener.onFailure(e);
-            }
-        };
-        ActionListener<SearchResponse> kwListener = ActionListener.wrap(r -> {
-            kwResponse.set(r);
-            if (remaining.decrementAndGet() == 0) whenBoth.run();
-        }, e -> {
-            failure.compareAndSet(null, e);
-            if (remaining.decrementAndGet() == 0) whenBoth.run();
-        });
+        StepListener<SearchResponse> keywordStep = new StepListener<>();
+        StepListener<SearchResponse> vectorStep = new StepListener<>();
         // twice the window, so the deterministic cut below (score, then index and id) decides ties at the boundary
         // instead of whichever shard answered
-        client.search(request(target, keyword, Math.max(window, Math.min(KEYWORD_FETCH_SOFT_CAP, 2 * window)), true), kwListener);
-        if (needVectorSearch) {
+        int keywordSize = Math.max(window, Math.min(KEYWORD_FETCH_SOFT_CAP, 2 * window));
+        SearchRequest keywordSearch = request(target, keyword, keywordSize, true);
+        keywordSearch.source().addRescorer(new VectorScoresRescorerBuilder(vector).windowSize(keywordSize));
+        client.search(keywordSearch, keywordStep);
+        if (fusion.method().needsVectorList()) {
             int n = vectorListSize();
             BinaryKnnQueryBuilder knn = vector.withKAndFilter(n, Math.max(vector.resolvedNumCandidates(), n), vectorFilter());
-            client.search(request(target, knn, n, false), ActionListener.wrap(r -> {
-                vResponse.set(r);
-                if (remaining.decrementAndGet() == 0) whenBoth.run();
-            }, e -> {
-                failure.compareAndSet(null, e);
-                if (remaining.decrementAndGet() == 0) whenBoth.run();
-            }));
+            client.search(request(target, knn, n, false), vectorStep);
+        } else {
+            vectorStep.onResponse(null);
         }
+        keywordStep.whenComplete(kw -> vectorStep.whenComplete(v -> listener.onResponse(fuse(kw, v)), listener::onFailure), listener::onFailure);
     }
 
     private QueryBuilder vectorFilter() {
@@ -207,7 +190,7 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
 
     private record Key(String index, String id) {}
 
-    private void scoreMissingAndFuse(Client client, Target target, SearchResponse kw, SearchResponse v, ActionListener<List<Fusion.Fused>> listener) {
+    private List<Fusion.Fused> fuse(SearchResponse kw, SearchResponse v) {
         List<SearchHit> sorted = new ArrayList<>(List.of(kw.getHits().getHits()));
         sorted.sort(Comparator.comparingDouble((SearchHit h) -> -h.getScore()).thenComparing(SearchHit::getIndex).thenComparing(SearchHit::getId));
         List<SearchHit> kwHits = sorted.size() > window ? sorted.subList(0, window) : sorted;
@@ -217,27 +200,14 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
                 vectorScores.put(new Key(h.getIndex(), h.getId()), h.getScore());
             }
         }
-        List<String> missing = new ArrayList<>();
+        // the vector list's score where it has the document; otherwise the one computed beside the keyword score
         for (SearchHit h : kwHits) {
-            if (vectorScores.containsKey(new Key(h.getIndex(), h.getId())) == false) {
-                missing.add(h.getId());
+            DocumentField computed = h.field(VectorScoresFetchSubPhase.FIELD);
+            if (computed != null) {
+                vectorScores.putIfAbsent(new Key(h.getIndex(), h.getId()), ((Number) computed.getValue()).floatValue());
             }
         }
-        if (missing.isEmpty()) {
-            listener.onResponse(fusion.fuse(candidates(kwHits, vectorScores, v)));
-            return;
-        }
-        // the vector search missed these keyword candidates: score them exactly (a filter this small takes the exact path)
-        IdsQueryBuilder ids = new IdsQueryBuilder().addIds(missing.toArray(new String[0]));
-        QueryBuilder filter = vectorFilter() == null ? ids : new BoolQueryBuilder().filter(ids).filter(vectorFilter());
-        int n = missing.size() * Math.max(1, target.indices().length);
-        BinaryKnnQueryBuilder exact = vector.withKAndFilter(n, Math.max(vector.resolvedNumCandidates(), n), filter);
-        client.search(request(target, exact, n, false), ActionListener.wrap(r -> {
-            for (SearchHit h : r.getHits().getHits()) {
-                vectorScores.putIfAbsent(new Key(h.getIndex(), h.getId()), h.getScore());
-            }
-            listener.onResponse(fusion.fuse(candidates(kwHits, vectorScores, v)));
-        }, listener::onFailure));
+        return fusion.fuse(candidates(kwHits, vectorScores, v));
     }
 
     private static List<Fusion.Candidate> candidates(List<SearchHit> kwHits, Map<Key, Float> vectorScores, SearchResponse v) {
@@ -280,66 +250,98 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
     }
 
     public static BinaryHybridQueryBuilder fromXContent(XContentParser parser, QueryServices services) throws IOException {
-        QueryBuilder keyword = null;
-        BinaryKnnQueryBuilder vector = null;
-        Fusion fusion = Fusion.DEFAULT;
-        Integer window = null;
-        float boost = DEFAULT_BOOST;
-        String queryName = null;
-        String current = null;
-        for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_OBJECT; t = BinaryKnnQueryBuilder.nextToken(parser, NAME)) {
-            if (t == XContentParser.Token.FIELD_NAME) {
-                current = parser.currentName();
-                continue;
+        Builder b = QueryParsing.parse(PARSER, parser, new Builder(services));
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new ParsingException(parser.getTokenLocation(), e.getMessage());
+        }
+    }
+
+    public static Builder builder(QueryServices services) {
+        return new Builder(services);
+    }
+
+    /** The parameters of a {@code binary_hybrid} query; {@link #build()} checks them against each other and the limits. */
+    public static final class Builder implements QueryParsing.Target {
+        private final QueryServices services;
+        private QueryBuilder keyword;
+        private BinaryKnnQueryBuilder vector;
+        private Fusion fusion = Fusion.DEFAULT;
+        private Integer window;
+        private float boost = DEFAULT_BOOST;
+        private String queryName;
+
+        Builder(QueryServices services) {
+            this.services = services;
+        }
+
+        @Override
+        public String where() {
+            return NAME;
+        }
+
+        public Builder keyword(QueryBuilder v) { keyword = v; return this; }
+        public Builder vector(BinaryKnnQueryBuilder v) { vector = v; return this; }
+        public Builder fusion(Fusion v) { fusion = v; return this; }
+        public Builder window(Integer v) { window = v; return this; }
+        public Builder boost(float v) { boost = v; return this; }
+        public Builder queryName(String v) { queryName = v; return this; }
+
+        /** The query; a parameter out of range or missing is an IllegalArgumentException naming it. */
+        public BinaryHybridQueryBuilder build() {
+            int w = window == null ? DEFAULT_WINDOW : window;
+            int maxWindow = BinaryKnnQueryBuilder.limitsOf(services).maxWindow();
+            String problem = null;
+            if (keyword == null) {
+                problem = "[keyword] is required (a keyword query such as match)";
+            } else if (vector == null) {
+                problem = "[vector] is required (the parameters of a binary_knn query)";
+            } else if (w < 1 || w > maxWindow) {
+                problem = "[window] must be between 1 and " + maxWindow + " (" + QueryLimits.MAX_WINDOW.getKey() + "), got [" + w + "]";
+            } else if (w < vector.k()) {
+                problem = "[window] (" + w + ") must not be below [vector.k] (" + vector.k() + ")";
             }
-            try {
-                switch (current) {
-                    case "keyword" -> keyword = BinaryKnnQueryBuilder.innerQuery(parser, current);
-                    case "vector" -> {
-                        if (t != XContentParser.Token.START_OBJECT) {
-                            throw new IllegalArgumentException("[vector] must be an object with the parameters of a binary_knn query");
-                        }
-                        vector = BinaryKnnQueryBuilder.fromXContent(parser, services, NAME + ".vector");
-                    }
-                    case "fusion" -> {
-                        if (t != XContentParser.Token.START_OBJECT) {
-                            throw new IllegalArgumentException("[fusion] must be an object");
-                        }
-                        fusion = Fusion.parse(parser.map());
-                    }
-                    case "window" -> window = parser.intValue(false);
-                    case "boost" -> boost = parser.floatValue(false);
-                    case "_name" -> queryName = BinaryKnnQueryBuilder.string(parser, NAME, current);
-                    case null -> throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] malformed query");
-                    default -> throw new ParsingException(
-                        parser.getTokenLocation(),
-                        "[" + NAME + "] unknown parameter [" + current + "]; expected one of keyword, vector, fusion, window, boost, _name"
-                    );
-                }
-            } catch (IllegalArgumentException | IOException e) {
-                // named like binary_knn's: the JSON parser's own errors ("Integer value passed as String") name no parameter
-                throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] bad value for [" + current + "]: " + e.getMessage(), e);
+            if (problem != null) {
+                throw new IllegalArgumentException("[" + NAME + "] " + problem);
             }
+            BinaryHybridQueryBuilder b = new BinaryHybridQueryBuilder(services, keyword, vector, fusion, w, null);
+            b.boost(boost);
+            b.queryName(queryName);
+            return b;
         }
-        String problem = null;
-        int w = window == null ? DEFAULT_WINDOW : window;
-        int maxWindow = BinaryKnnQueryBuilder.limitsOf(services).maxWindow();
-        if (keyword == null) {
-            problem = "[keyword] is required (a keyword query such as match)";
-        } else if (vector == null) {
-            problem = "[vector] is required (the parameters of a binary_knn query)";
-        } else if (w < 1 || w > maxWindow) {
-            problem = "[window] must be between 1 and " + maxWindow + " (" + QueryLimits.MAX_WINDOW.getKey() + "), got [" + w + "]";
-        } else if (w < vector.k()) {
-            problem = "[window] (" + w + ") must not be below [vector.k] (" + vector.k() + ")";
+    }
+
+    private static final List<String> PARAMETERS = List.of("keyword", "vector", "fusion", "window", "boost", "_name");
+
+    /** The DSL: each parameter and how its value is read (see {@link QueryParsing}). */
+    private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>(
+        NAME,
+        (b, name, value) -> { throw QueryParsing.unknownParameter(NAME, name, PARAMETERS); },
+        null
+    );
+
+    static {
+        QueryParsing.declare(PARSER, "keyword", Builder::keyword, p -> QueryParsing.innerQuery(p, "keyword"));
+        PARSER.declareField((p, b, context) -> b.vector(vector(p, b.services)), new ParseField("vector"), ObjectParser.ValueType.VALUE_OBJECT_ARRAY);
+        QueryParsing.declare(PARSER, "fusion", Builder::fusion, p -> {
+            if (p.currentToken() != XContentParser.Token.START_OBJECT) {
+                throw new IllegalArgumentException("[fusion] must be an object");
+            }
+            return Fusion.parse(p.map());
+        });
+        QueryParsing.declare(PARSER, "window", Builder::window, p -> QueryParsing.integer(p, "window"));
+        QueryParsing.declare(PARSER, "boost", Builder::boost, p -> QueryParsing.number(p, "boost"));
+        QueryParsing.declare(PARSER, "_name", Builder::queryName, p -> QueryParsing.string(p, "_name"));
+    }
+
+    /** The {@code vector} object: a binary_knn query's parameters, whose errors name {@code binary_hybrid.vector}. */
+    private static BinaryKnnQueryBuilder vector(XContentParser p, QueryServices services) throws IOException {
+        if (p.currentToken() != XContentParser.Token.START_OBJECT) {
+            throw QueryParsing.badValue(p, NAME, "vector",
+                new IllegalArgumentException("[vector] must be an object with the parameters of a binary_knn query"));
         }
-        if (problem != null) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + NAME + "] " + problem);
-        }
-        BinaryHybridQueryBuilder b = new BinaryHybridQueryBuilder(services, keyword, vector, fusion, w, null);
-        b.boost(boost);
-        b.queryName(queryName);
-        return b;
+        return BinaryKnnQueryBuilder.fromXContent(p, services, NAME + ".vector");
     }
 
     @Override

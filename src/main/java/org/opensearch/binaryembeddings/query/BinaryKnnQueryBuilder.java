@@ -13,6 +13,7 @@ import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.xcontent.ObjectParser;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.index.mapper.MappedFieldType;
@@ -24,7 +25,6 @@ import org.opensearch.index.query.QueryRewriteContext;
 import org.opensearch.index.query.QueryShardContext;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -69,38 +69,149 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
      */
     private final Map<String, QueryBuilder> aliasFilters;
 
-    BinaryKnnQueryBuilder(
-        QueryServices services,
-        String field,
-        String queryText,
-        float[] vector,
-        Object bits,
-        String model,
-        int k,
-        Integer numCandidates,
-        float oversample,
-        boolean rescore,
-        QueryBuilder filter,
-        Float minScore,
-        float[] encoded,
-        Supplier<float[]> pendingEncoding,
-        Map<String, QueryBuilder> aliasFilters
-    ) {
-        this.services = services;
-        this.field = field;
-        this.queryText = queryText;
-        this.vector = vector;
-        this.bits = bits;
-        this.model = model;
-        this.k = k;
-        this.numCandidates = numCandidates;
-        this.oversample = oversample;
-        this.rescore = rescore;
-        this.filter = filter;
-        this.minScore = minScore;
-        this.encoded = encoded;
-        this.pendingEncoding = pendingEncoding;
-        this.aliasFilters = aliasFilters;
+    private BinaryKnnQueryBuilder(Builder b) {
+        this.services = b.services;
+        this.field = b.field;
+        this.queryText = b.queryText;
+        this.vector = b.vector;
+        this.bits = b.bits;
+        this.model = b.model;
+        this.k = b.k;
+        this.numCandidates = b.numCandidates;
+        this.oversample = b.oversample != null ? b.oversample : defaultOversample(b.services);
+        this.rescore = b.rescore;
+        this.filter = b.filter;
+        this.minScore = b.minScore;
+        this.encoded = b.encoded;
+        this.pendingEncoding = b.pendingEncoding;
+        this.aliasFilters = b.aliasFilters;
+        boost(b.boost);
+        queryName(b.queryName);
+    }
+
+    /** The default follows a lowered cap instead of failing every request that omits it. */
+    private static float defaultOversample(QueryServices services) {
+        return Math.min(DEFAULT_OVERSAMPLE, limitsOf(services).maxOversample());
+    }
+
+    public static Builder builder(QueryServices services) {
+        return new Builder(services, NAME);
+    }
+
+    /** A copy to change: every parameter, boost and name included. */
+    Builder toBuilder() {
+        Builder b = new Builder(services, NAME);
+        b.field = field;
+        b.queryText = queryText;
+        b.vector = vector;
+        b.bits = bits;
+        b.model = model;
+        b.k = k;
+        b.numCandidates = numCandidates;
+        b.oversample = oversample;
+        b.rescore = rescore;
+        b.filter = filter;
+        b.minScore = minScore;
+        b.encoded = encoded;
+        b.pendingEncoding = pendingEncoding;
+        b.aliasFilters = aliasFilters;
+        b.boost = boost;
+        b.queryName = queryName;
+        return b;
+    }
+
+    /**
+     * The parameters of a {@code binary_knn} query, set one by one (by the DSL parser or by code); {@link #build()}
+     * checks them against each other and the cluster's {@link QueryLimits}.
+     */
+    public static final class Builder implements QueryParsing.Target {
+        private final QueryServices services;
+        private final String where;
+        private String field, queryText, model, queryName;
+        private float[] vector, encoded;
+        private Object bits;
+        private int k = DEFAULT_K;
+        private Integer numCandidates;
+        private Float oversample, minScore;
+        private boolean rescore = true;
+        private QueryBuilder filter;
+        private float boost = DEFAULT_BOOST;
+        private Supplier<float[]> pendingEncoding;
+        private Map<String, QueryBuilder> aliasFilters;
+
+        Builder(QueryServices services, String where) {
+            this.services = services;
+            this.where = where;
+        }
+
+        @Override
+        public String where() {
+            return where;
+        }
+
+        public Builder field(String v) { field = v; return this; }
+        public Builder queryText(String v) { queryText = v; return this; }
+        public Builder vector(float[] v) { vector = v; return this; }
+        /** A hex or base64 string or a list of signed bytes. */
+        public Builder bits(Object v) { bits = v; return this; }
+        public Builder model(String v) { model = v; return this; }
+        public Builder k(int v) { k = v; return this; }
+        public Builder numCandidates(Integer v) { numCandidates = v; return this; }
+        public Builder oversample(Float v) { oversample = v; return this; }
+        public Builder rescore(boolean v) { rescore = v; return this; }
+        public Builder filter(QueryBuilder v) { filter = v; return this; }
+        public Builder minScore(Float v) { minScore = v; return this; }
+        public Builder boost(float v) { boost = v; return this; }
+        public Builder queryName(String v) { queryName = v; return this; }
+
+        Builder encoding(float[] v, Supplier<float[]> pending) {
+            encoded = v;
+            pendingEncoding = pending;
+            return this;
+        }
+
+        Builder aliasFilters(Map<String, QueryBuilder> v) { aliasFilters = v; return this; }
+
+        /** The query; a parameter out of range or missing is an IllegalArgumentException naming it. */
+        public BinaryKnnQueryBuilder build() {
+            String problem = problem();
+            if (problem != null) {
+                throw new IllegalArgumentException("[" + where + "] " + problem);
+            }
+            return new BinaryKnnQueryBuilder(this);
+        }
+
+        /** A copy of a query that was checked when it was built: caps lowered since then do not fail it halfway. */
+        BinaryKnnQueryBuilder copy() {
+            return new BinaryKnnQueryBuilder(this);
+        }
+
+        /** What is wrong with the parameters together, or null. */
+        private String problem() {
+            QueryLimits limits = limitsOf(services);
+            float os = oversample != null ? oversample : defaultOversample(services);
+            int inputs = (queryText != null ? 1 : 0) + (vector != null ? 1 : 0) + (bits != null ? 1 : 0);
+            if (field == null) {
+                return "[field] is required";
+            } else if (inputs != 1) {
+                return "exactly one of [query_text], [vector] or [bits] is required, got " + (inputs == 0 ? "none" : inputs);
+            } else if (queryText != null && queryText.isBlank()) {
+                return "[query_text] must not be empty";
+            } else if (model != null && queryText == null) {
+                return "[model] only applies to [query_text]";
+            } else if (k < 1 || k > limits.maxK()) {
+                return "[k] must be between 1 and " + limits.maxK() + " (" + QueryLimits.MAX_K.getKey() + "), got [" + k + "]";
+            } else if (Float.isNaN(os) || os < 1 || os > limits.maxOversample()) {
+                return "[oversample] must be between 1 and " + limits.maxOversample() + " (" + QueryLimits.MAX_OVERSAMPLE.getKey()
+                    + "), got [" + os + "]";
+            } else if (numCandidates != null && (numCandidates < k || numCandidates > limits.maxNumCandidates())) {
+                return "[num_candidates] must be between [k] (" + k + ") and " + limits.maxNumCandidates() + " ("
+                    + QueryLimits.MAX_NUM_CANDIDATES.getKey() + "), got [" + numCandidates + "]";
+            } else if (minScore != null && (Float.isFinite(minScore) == false || minScore < 0)) {
+                return "[min_score] must be a non-negative number, got [" + minScore + "]";
+            }
+            return null;
+        }
     }
 
     public BinaryKnnQueryBuilder(StreamInput in, QueryServices services) throws IOException {
@@ -119,7 +230,9 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         this.minScore = in.readOptionalFloat();
         this.encoded = readFloats(in);
         this.pendingEncoding = null;
-        this.aliasFilters = in.readBoolean() ? in.readMap(StreamInput::readString, i -> i.readNamedWriteable(QueryBuilder.class)) : null;
+        this.aliasFilters = in.getVersion().onOrAfter(StreamVersions.KNN_ALIAS_FILTERS) && in.readBoolean()
+            ? in.readMap(StreamInput::readString, i -> i.readNamedWriteable(QueryBuilder.class))
+            : null;
     }
 
     @Override
@@ -139,9 +252,11 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         out.writeOptionalNamedWriteable(filter);
         out.writeOptionalFloat(minScore);
         writeFloats(out, encoded);
-        out.writeBoolean(aliasFilters != null);
-        if (aliasFilters != null) {
-            out.writeMap(aliasFilters, StreamOutput::writeString, StreamOutput::writeNamedWriteable);
+        if (out.getVersion().onOrAfter(StreamVersions.KNN_ALIAS_FILTERS)) {
+            out.writeBoolean(aliasFilters != null);
+            if (aliasFilters != null) {
+                out.writeMap(aliasFilters, StreamOutput::writeString, StreamOutput::writeNamedWriteable);
+            }
         }
     }
 
@@ -186,19 +301,18 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         return vector != null ? vector : encoded;
     }
 
-    /** A copy with another k, search width and filter; used by {@code binary_hybrid} for its vector candidates. */
+    /**
+     * A copy with another k, search width and filter, without boost or name (its scores are the plain vector scores);
+     * used by {@code binary_hybrid} for its vector candidates.
+     */
     BinaryKnnQueryBuilder withKAndFilter(int newK, Integer newNumCandidates, QueryBuilder newFilter) {
-        return new BinaryKnnQueryBuilder(services, field, queryText, vector, bits, model, newK, newNumCandidates, oversample, rescore, newFilter, minScore, encoded, pendingEncoding, aliasFilters);
+        // not checked against the caps: binary_hybrid's [window] is, and sets the list's k
+        return toBuilder().k(newK).numCandidates(newNumCandidates).filter(newFilter).boost(DEFAULT_BOOST).queryName(null).copy();
     }
 
-    private BinaryKnnQueryBuilder withEncoding(float[] newEncoded, Supplier<float[]> pending, QueryBuilder newFilter, Map<String, QueryBuilder> newAliasFilters) {
-        return withEncoding(model, newEncoded, pending, newFilter, newAliasFilters);
-    }
-
-    private BinaryKnnQueryBuilder withEncoding(String newModel, float[] newEncoded, Supplier<float[]> pending, QueryBuilder newFilter, Map<String, QueryBuilder> newAliasFilters) {
-        BinaryKnnQueryBuilder b = new BinaryKnnQueryBuilder(services, field, queryText, vector, bits, newModel, k, numCandidates, oversample, rescore, newFilter, minScore, newEncoded, pending, newAliasFilters);
-        b.boost(boost).queryName(queryName);
-        return b;
+    private BinaryKnnQueryBuilder withEncoding(String newModel, float[] newEncoded, Supplier<float[]> pending, QueryBuilder newFilter,
+        Map<String, QueryBuilder> newAliasFilters) {
+        return toBuilder().model(newModel).encoding(newEncoded, pending).filter(newFilter).aliasFilters(newAliasFilters).copy();
     }
 
     int shortlist() {
@@ -217,43 +331,73 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
     protected QueryBuilder doRewrite(QueryRewriteContext context) throws IOException {
         QueryBuilder newFilter = filter == null ? null : filter.rewrite(context);
         QueryCoordinatorContext coordinator = context.convertToCoordinatorContext();
-        Map<String, QueryBuilder> newAliasFilters = aliasFilters;
-        if (newAliasFilters == null && coordinator != null) {
-            newAliasFilters = services == null ? Map.of() : services.aliasFilters(coordinator.getSearchRequest());
-        }
-        if (newAliasFilters != null && newAliasFilters.isEmpty() == false) {
-            Map<String, QueryBuilder> rewritten = new TreeMap<>();
-            for (Map.Entry<String, QueryBuilder> e : newAliasFilters.entrySet()) {
-                rewritten.put(e.getKey(), e.getValue().rewrite(context));
-            }
-            if (rewritten.equals(newAliasFilters) == false) {
-                newAliasFilters = rewritten;
-            }
-        }
+        Map<String, QueryBuilder> newAliasFilters = rewriteAliasFilters(context, coordinator);
         if (queryText != null && encoded == null) {
             if (pendingEncoding != null) {
                 float[] v = pendingEncoding.get();
-                return v == null ? (newAliasFilters != aliasFilters || newFilter != filter ? withEncoding(null, pendingEncoding, newFilter, newAliasFilters) : this)
-                    : withEncoding(v, null, newFilter, newAliasFilters);
-            }
-            if (coordinator != null) {
-                String m = model != null ? model : services.modelOfField(coordinator.getSearchRequest(), field);
-                SetOnce<float[]> result = new SetOnce<>();
-                String text = queryText;
-                QueryEncoder encoder = services.encoder();
-                context.registerAsyncAction((client, listener) -> encoder.encodeQuery(m, text, ActionListener.wrap(v -> {
-                    result.set(v);
-                    listener.onResponse(null);
-                }, listener::onFailure)));
-                // the copy names the model that encoded the text, so shards check it against their field and errors name it
-                return withEncoding(m, null, result::get, newFilter, newAliasFilters);
+                if (v != null) {
+                    return withEncoding(model, v, null, newFilter, newAliasFilters);
+                }
+            } else if (coordinator != null) {
+                return encodeAsync(context, coordinator, newFilter, newAliasFilters);
             }
         }
-        return newFilter != filter || newAliasFilters != aliasFilters ? withEncoding(encoded, pendingEncoding, newFilter, newAliasFilters) : this;
+        boolean changed = newFilter != filter || newAliasFilters != aliasFilters;
+        return changed ? withEncoding(model, encoded, pendingEncoding, newFilter, newAliasFilters) : this;
+    }
+
+    /** The filtering aliases' filters: resolved on the coordinating node, then rewritten like {@code filter}. */
+    private Map<String, QueryBuilder> rewriteAliasFilters(QueryRewriteContext context, QueryCoordinatorContext coordinator) throws IOException {
+        Map<String, QueryBuilder> resolved = aliasFilters;
+        if (resolved == null && coordinator != null) {
+            resolved = services == null ? Map.of() : services.aliasFilters(coordinator.getSearchRequest());
+        }
+        if (resolved == null || resolved.isEmpty()) {
+            return resolved;
+        }
+        Map<String, QueryBuilder> rewritten = new TreeMap<>();
+        for (Map.Entry<String, QueryBuilder> e : resolved.entrySet()) {
+            rewritten.put(e.getKey(), e.getValue().rewrite(context));
+        }
+        return rewritten.equals(resolved) ? resolved : rewritten;
+    }
+
+    /** Encodes the query text off the search thread; the copy returned waits for it (OpenSearch runs the action). */
+    private BinaryKnnQueryBuilder encodeAsync(QueryRewriteContext context, QueryCoordinatorContext coordinator, QueryBuilder newFilter,
+        Map<String, QueryBuilder> newAliasFilters) {
+        String m = model != null ? model : services.modelOfField(coordinator.getSearchRequest(), field);
+        SetOnce<float[]> result = new SetOnce<>();
+        String text = queryText;
+        QueryEncoder encoder = services.encoder();
+        context.registerAsyncAction((client, listener) -> encoder.encodeQuery(m, text, ActionListener.wrap(v -> {
+            result.set(v);
+            listener.onResponse(null);
+        }, listener::onFailure)));
+        // the copy names the model that encoded the text, so shards check it against their field and errors name it
+        return withEncoding(m, null, result::get, newFilter, newAliasFilters);
     }
 
     @Override
     protected Query doToQuery(QueryShardContext context) throws IOException {
+        return toLuceneQuery(context, null);
+    }
+
+    /** The Lucene query, its candidates also restricted by {@code extraFilter} (null: none). */
+    Query toLuceneQuery(QueryShardContext context, Query extraFilter) throws IOException {
+        BinaryEmbeddingFieldType type = fieldType(context);
+        BinaryEmbeddingSpec spec = type.spec();
+        // a field alias resolves to its target's type: the Lucene field is the target's full name
+        String luceneField = type.name();
+        checkNestedScope(context, luceneField);
+        checkModel(context, spec);
+        float[] q = queryVector(spec);
+        float[] prepared = q == null ? null : VectorInput.prepare(q, spec, "[" + NAME + "] [vector]");
+        byte[] queryBits = prepared != null ? SignBits.pack(prepared, spec.binaryDims()) : PackedBits.decode(bits, spec.packedBytes(), "[" + NAME + "] [bits]");
+        Query filterQuery = and(filterQuery(context), extraFilter);
+        return new BinaryKnnQuery(luceneField, spec, prepared, queryBits, k, shortlist(), resolvedNumCandidates(), rescore, filterQuery, minScore);
+    }
+
+    private BinaryEmbeddingFieldType fieldType(QueryShardContext context) {
         MappedFieldType type = context.fieldMapper(field);
         if (type instanceof BinaryEmbeddingFieldType == false) {
             throw new IllegalArgumentException(
@@ -261,10 +405,10 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
                     + (type == null ? "not mapped in index [" + context.index().getName() + "]" : "of type [" + type.typeName() + "]")
             );
         }
-        BinaryEmbeddingSpec spec = ((BinaryEmbeddingFieldType) type).spec();
-        // a field alias resolves to its target's type: the Lucene field is the target's full name
-        String luceneField = type.name();
-        checkNestedScope(context, luceneField);
+        return (BinaryEmbeddingFieldType) type;
+    }
+
+    private void checkModel(QueryShardContext context, BinaryEmbeddingSpec spec) {
         if (queryText != null && model != null && spec.model() != null && model.equals(spec.model()) == false) {
             // vectors of two models live in different embedding spaces: their similarities would be meaningless
             throw new IllegalArgumentException(
@@ -272,38 +416,49 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
                     + "], [" + spec.model() + "]: its vectors are in another embedding space; leave [model] out or name [" + spec.model() + "]"
             );
         }
+    }
+
+    /**
+     * The query vector ({@code vector}, or {@code query_text} as the coordinating node encoded it); null for
+     * {@code bits}. A shard never encodes: a search thread must not wait for the model. Query text arrives unencoded
+     * only through a path that skips the coordinating node's rewrite (such as a filtering alias's filter, which
+     * OpenSearch parses on the shard): that is refused, naming what to send instead.
+     */
+    private float[] queryVector(BinaryEmbeddingSpec spec) {
         float[] q = vector != null ? vector : encoded;
         if (q == null && queryText != null) {
-            String m = model != null ? model : spec.model();
-            if (m == null) {
+            if (model == null && spec.model() == null) {
                 throw new IllegalArgumentException(
                     "field [" + field + "] has no [model] in its mapping; give [model] in the query or send [vector] or [bits]"
                 );
             }
-            q = services.encoder().encodeQuery(m, queryText);
+            throw new IllegalArgumentException(
+                "[" + NAME + "] [query_text] reached the shard unencoded: it is encoded by the coordinating node's query rewrite, which this "
+                    + "request did not run (for example inside a filtering alias's filter); send [vector] or [bits] instead"
+            );
         }
-        float[] prepared = null;
-        byte[] queryBits;
-        if (q != null) {
-            if (q.length != spec.dims()) {
-                String source = vector != null ? "[vector]" : "the encoded [query_text] (model [" + (model != null ? model : spec.model()) + "])";
-                throw new IllegalArgumentException(
-                    "[" + NAME + "] " + source + " has " + q.length + " dims but field [" + field + "] expects " + spec.dims()
-                );
-            }
-            prepared = VectorInput.prepare(q, spec, "[" + NAME + "] [vector]");
-            queryBits = SignBits.pack(prepared, spec.binaryDims());
-        } else {
-            queryBits = PackedBits.decode(bits, spec.packedBytes(), "[" + NAME + "] [bits]");
+        if (q != null && q.length != spec.dims()) {
+            String source = vector != null ? "[vector]" : "the encoded [query_text] (model [" + (model != null ? model : spec.model()) + "])";
+            throw new IllegalArgumentException("[" + NAME + "] " + source + " has " + q.length + " dims but field [" + field + "] expects " + spec.dims());
         }
+        return q;
+    }
+
+    /** {@code filter} and the filtering aliases' filter for this index, together; null when neither. */
+    private Query filterQuery(QueryShardContext context) throws IOException {
         Query filterQuery = filter == null ? null : filter.toQuery(context);
         QueryBuilder aliasFilter = aliasFilters == null ? null : aliasFilters.get(context.index().getName());
-        if (aliasFilter != null) {
-            Query a = aliasFilter.toQuery(context);
-            filterQuery = filterQuery == null ? a
-                : new BooleanQuery.Builder().add(filterQuery, BooleanClause.Occur.FILTER).add(a, BooleanClause.Occur.FILTER).build();
+        if (aliasFilter == null) {
+            return filterQuery;
         }
-        return new BinaryKnnQuery(luceneField, spec, prepared, queryBits, k, shortlist(), resolvedNumCandidates(), rescore, filterQuery, minScore);
+        return and(filterQuery, aliasFilter.toQuery(context));
+    }
+
+    private static Query and(Query a, Query b) {
+        if (a == null || b == null) {
+            return a == null ? b : a;
+        }
+        return new BooleanQuery.Builder().add(a, BooleanClause.Occur.FILTER).add(b, BooleanClause.Occur.FILTER).build();
     }
 
     /**
@@ -375,60 +530,41 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         return fromXContent(parser, services, NAME);
     }
 
+    /** Parses the query's object ({@code where}: the name its errors use, such as {@code binary_hybrid.vector}). */
     static BinaryKnnQueryBuilder fromXContent(XContentParser parser, QueryServices services, String where) throws IOException {
-        String field = null, queryText = null, model = null, queryName = null;
-        float[] vector = null;
-        Object bits = null;
-        int k = DEFAULT_K;
-        Integer numCandidates = null;
-        Float oversample = null;
-        float boost = DEFAULT_BOOST;
-        boolean rescore = true;
-        QueryBuilder filter = null;
-        Float minScore = null;
-        String current = null;
-        XContentParser.Token token;
-        while ((token = nextToken(parser, where)) != XContentParser.Token.END_OBJECT) {
-            if (token == XContentParser.Token.FIELD_NAME) {
-                current = parser.currentName();
-                continue;
-            }
-            try {
-                switch (current) {
-                    case "field" -> field = string(parser, where, current);
-                    case "query_text" -> queryText = string(parser, where, current);
-                    case "model" -> model = string(parser, where, current);
-                    case "_name" -> queryName = string(parser, where, current);
-                    case "vector" -> vector = floats(parser, where);
-                    case "bits" -> bits = bitsValue(parser, where);
-                    case "k" -> k = parser.intValue(false);
-                    case "num_candidates" -> numCandidates = parser.intValue(false);
-                    case "oversample" -> oversample = parser.floatValue(false);
-                    case "rescore" -> rescore = parser.booleanValue();
-                    case "min_score" -> minScore = parser.floatValue(false);
-                    case "boost" -> boost = parser.floatValue(false);
-                    case "filter" -> filter = innerQuery(parser, current);
-                    case null -> throw new ParsingException(parser.getTokenLocation(), "[" + where + "] malformed query");
-                    default -> throw new ParsingException(
-                        parser.getTokenLocation(),
-                        "[" + where + "] unknown parameter [" + current + "]; expected one of field, query_text, vector, bits, model, k, "
-                            + "num_candidates, oversample, rescore, filter, min_score, boost, _name"
-                    );
-                }
-            } catch (IllegalArgumentException | IOException e) {
-                // IOException: the JSON parser's own errors (a number beyond int, null or an array where a number
-                // belongs) do not say which parameter they are about
-                throw new ParsingException(parser.getTokenLocation(), "[" + where + "] bad value for [" + current + "]: " + e.getMessage(), e);
-            }
+        Builder b = QueryParsing.parse(PARSER, parser, new Builder(services, where));
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new ParsingException(parser.getTokenLocation(), e.getMessage());
         }
-        if (oversample == null) { // the default follows a lowered cap instead of failing every request that omits it
-            oversample = Math.min(DEFAULT_OVERSAMPLE, limitsOf(services).maxOversample());
-        }
-        BinaryKnnQueryBuilder b = new BinaryKnnQueryBuilder(services, field, queryText, vector, bits, model, k, numCandidates, oversample, rescore, filter, minScore, null, null, null);
-        b.validate(parser, where);
-        b.boost(boost);
-        b.queryName(queryName);
-        return b;
+    }
+
+    private static final List<String> PARAMETERS = List.of(
+        "field", "query_text", "vector", "bits", "model", "k", "num_candidates", "oversample", "rescore", "filter", "min_score", "boost", "_name"
+    );
+
+    /** The DSL: each parameter and how its value is read (see {@link QueryParsing}). */
+    private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>(
+        NAME,
+        (b, name, value) -> { throw QueryParsing.unknownParameter(b.where(), name, PARAMETERS); },
+        null
+    );
+
+    static {
+        QueryParsing.declare(PARSER, "field", Builder::field, p -> QueryParsing.string(p, "field"));
+        QueryParsing.declare(PARSER, "query_text", Builder::queryText, p -> QueryParsing.string(p, "query_text"));
+        QueryParsing.declare(PARSER, "vector", Builder::vector, QueryParsing::vector);
+        QueryParsing.declare(PARSER, "bits", Builder::bits, QueryParsing::bits);
+        QueryParsing.declare(PARSER, "model", Builder::model, p -> QueryParsing.string(p, "model"));
+        QueryParsing.declare(PARSER, "k", Builder::k, p -> QueryParsing.integer(p, "k"));
+        QueryParsing.declare(PARSER, "num_candidates", Builder::numCandidates, p -> QueryParsing.integer(p, "num_candidates"));
+        QueryParsing.declare(PARSER, "oversample", Builder::oversample, p -> QueryParsing.number(p, "oversample"));
+        QueryParsing.declare(PARSER, "rescore", Builder::rescore, p -> QueryParsing.bool(p, "rescore"));
+        QueryParsing.declare(PARSER, "filter", Builder::filter, p -> QueryParsing.innerQuery(p, "filter"));
+        QueryParsing.declare(PARSER, "min_score", Builder::minScore, p -> QueryParsing.number(p, "min_score"));
+        QueryParsing.declare(PARSER, "boost", Builder::boost, p -> QueryParsing.number(p, "boost"));
+        QueryParsing.declare(PARSER, "_name", Builder::queryName, p -> QueryParsing.string(p, "_name"));
     }
 
     private QueryLimits limits() {
@@ -437,108 +573,6 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
 
     static QueryLimits limitsOf(QueryServices services) {
         return services == null ? QueryLimits.DEFAULTS : services.limits();
-    }
-
-    private void validate(XContentParser parser, String where) {
-        QueryLimits limits = limits();
-        String problem = null;
-        int inputs = (queryText != null ? 1 : 0) + (vector != null ? 1 : 0) + (bits != null ? 1 : 0);
-        if (field == null) {
-            problem = "[field] is required";
-        } else if (inputs != 1) {
-            problem = "exactly one of [query_text], [vector] or [bits] is required, got " + (inputs == 0 ? "none" : inputs);
-        } else if (queryText != null && queryText.isBlank()) {
-            problem = "[query_text] must not be empty";
-        } else if (model != null && queryText == null) {
-            problem = "[model] only applies to [query_text]";
-        } else if (k < 1 || k > limits.maxK()) {
-            problem = "[k] must be between 1 and " + limits.maxK() + " (" + QueryLimits.MAX_K.getKey() + "), got [" + k + "]";
-        } else if (Float.isNaN(oversample) || oversample < 1 || oversample > limits.maxOversample()) {
-            problem = "[oversample] must be between 1 and " + limits.maxOversample() + " (" + QueryLimits.MAX_OVERSAMPLE.getKey()
-                + "), got [" + oversample + "]";
-        } else if (numCandidates != null && (numCandidates < k || numCandidates > limits.maxNumCandidates())) {
-            problem = "[num_candidates] must be between [k] (" + k + ") and " + limits.maxNumCandidates() + " ("
-                + QueryLimits.MAX_NUM_CANDIDATES.getKey() + "), got [" + numCandidates + "]";
-        } else if (minScore != null && (Float.isFinite(minScore) == false || minScore < 0)) {
-            problem = "[min_score] must be a non-negative number, got [" + minScore + "]";
-        }
-        if (problem != null) {
-            throw new ParsingException(parser.getTokenLocation(), "[" + where + "] " + problem);
-        }
-    }
-
-    /**
-     * The next token; a JSON syntax error (a bare NaN or Infinity, which JSON does not allow) names the member it is in,
-     * where the parser's own message only gives line and column. The JSON parser reads a member's value together with
-     * its name, so the error comes from the call that would return the name, and the name is already known.
-     */
-    static XContentParser.Token nextToken(XContentParser parser, String where) throws IOException {
-        try {
-            return parser.nextToken();
-        } catch (IOException e) {
-            String member = parser.currentName();
-            if (member == null) {
-                throw e;
-            }
-            throw new ParsingException(parser.getTokenLocation(), "[" + where + "] bad value for [" + member + "]: " + e.getMessage(), e);
-        }
-    }
-
-    /** A query-valued parameter; the core parser's error for a non-object ("[_na] query malformed") names no parameter. */
-    static QueryBuilder innerQuery(XContentParser parser, String name) throws IOException {
-        if (parser.currentToken() != XContentParser.Token.START_OBJECT) {
-            throw new IllegalArgumentException("[" + name + "] must be a query object, got " + parser.currentToken());
-        }
-        return parseInnerQueryBuilder(parser);
-    }
-
-    static String string(XContentParser parser, String where, String name) throws IOException {
-        if (parser.currentToken() != XContentParser.Token.VALUE_STRING) {
-            throw new IllegalArgumentException("[" + name + "] must be a string, got " + parser.currentToken());
-        }
-        return parser.text();
-    }
-
-    private static float[] floats(XContentParser parser, String where) throws IOException {
-        if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
-            throw new IllegalArgumentException("[vector] must be an array of numbers, got " + parser.currentToken());
-        }
-        List<Float> values = new ArrayList<>();
-        for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_ARRAY; t = parser.nextToken()) {
-            if (t != XContentParser.Token.VALUE_NUMBER) {
-                throw new IllegalArgumentException("[vector] must be an array of numbers, got " + t + " at position " + values.size());
-            }
-            if (values.size() == BinaryEmbeddingSpec.MAX_DIMS) {
-                throw new IllegalArgumentException("[vector] has more than " + BinaryEmbeddingSpec.MAX_DIMS + " values");
-            }
-            float f = parser.floatValue();
-            if (Float.isFinite(f) == false) {
-                throw new IllegalArgumentException("[vector] must hold finite numbers, got [" + f + "] at position " + values.size());
-            }
-            values.add(f);
-        }
-        float[] v = new float[values.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = values.get(i);
-        }
-        return v;
-    }
-
-    private static Object bitsValue(XContentParser parser, String where) throws IOException {
-        if (parser.currentToken() == XContentParser.Token.VALUE_STRING) {
-            return parser.text();
-        }
-        if (parser.currentToken() == XContentParser.Token.START_ARRAY) {
-            List<Integer> out = new ArrayList<>();
-            for (XContentParser.Token t = parser.nextToken(); t != XContentParser.Token.END_ARRAY; t = parser.nextToken()) {
-                if (t != XContentParser.Token.VALUE_NUMBER || out.size() > BinaryEmbeddingSpec.MAX_DIMS / 8) {
-                    throw new IllegalArgumentException("[bits] must be a hex or base64 string or an array of signed bytes");
-                }
-                out.add(parser.intValue(false));
-            }
-            return out;
-        }
-        throw new IllegalArgumentException("[bits] must be a hex or base64 string or an array of signed bytes, got " + parser.currentToken());
     }
 
     @Override

@@ -65,10 +65,6 @@ final class FixedScoresQuery extends Query {
         this.highlight = highlight;
     }
 
-    int size() {
-        return docs.length;
-    }
-
     @Override
     public Weight createWeight(IndexSearcher searcher, ScoreMode scoreMode, float boost) {
         if (searcher.getIndexReader().getContext().id() != readerId) {

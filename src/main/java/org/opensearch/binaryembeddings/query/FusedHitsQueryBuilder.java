@@ -78,10 +78,6 @@ public final class FusedHitsQueryBuilder extends AbstractQueryBuilder<FusedHitsQ
         out.writeOptionalNamedWriteable(keyword);
     }
 
-    List<Fusion.Fused> hits() {
-        return hits;
-    }
-
     @Override
     protected org.opensearch.index.query.QueryBuilder doRewrite(org.opensearch.index.query.QueryRewriteContext context) throws IOException {
         QueryBuilder k = keyword == null ? null : keyword.rewrite(context);

@@ -1,6 +1,7 @@
 package org.opensearch.binaryembeddings.query;
 
 import org.apache.lucene.search.Explanation;
+import org.opensearch.binaryembeddings.common.ParamValues;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
@@ -11,43 +12,19 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 
 /**
- * How {@code binary_hybrid} combines its keyword and vector candidates. Fusion runs once, on the coordinating node,
- * over the global candidate lists, so its result does not depend on how the index is split into shards.
- *
- * <ul>
- * <li>{@code linear}: {@code w_k·norm(keyword) + w_v·norm(vector)}; a candidate missing from the keyword list scores
- * 0 there. Normalizations: {@code vector_z} (default) z-normalizes the vector scores by their mean and spread over
- * the vector search's own candidates and divides keyword scores by the query's best keyword score; {@code bounded} divides each score by the best of its list,
- * using the theoretical lower bound 0 of both scores (BM25 ≥ 0; the vector score maps the similarity into [0, 1]) —
- * the "TM" normalization of Bruch et al. (TOIS 2023); {@code min_max} maps each list's observed range onto [0, 1];
- * {@code z_score} z-normalizes both lists.</li>
- * <li>{@code rrf}: {@code Σ w / (rank_constant + rank)} over the lists a candidate is ranked in.</li>
- * <li>{@code rerank}: the keyword candidates only, ordered by their vector score.</li>
- * </ul>
+ * How {@code binary_hybrid} combines its keyword and vector candidates: a {@link FusionMethod} ({@code linear},
+ * {@code rrf}, {@code rerank}) with its parameters, {@code linear} with a {@link ScoreNormalization} ({@code vector_z},
+ * {@code bounded}, {@code min_max}, {@code z_score}). Fusion runs once, on the coordinating node, over the global
+ * candidate lists, so its result does not depend on how the index is split into shards. This class holds what every
+ * method shares: parsing, the wire, XContent, the tie-breaking and the shift that keeps fused scores positive.
  */
-public record Fusion(Method method, double keywordWeight, double vectorWeight, Normalization normalization, int rankConstant)
+public record Fusion(FusionMethod method, double keywordWeight, double vectorWeight, ScoreNormalization normalization, int rankConstant)
     implements
         Writeable,
         ToXContentFragment {
-
-    public enum Method {
-        LINEAR,
-        RRF,
-        RERANK
-    }
-
-    public enum Normalization {
-        BOUNDED,
-        MIN_MAX,
-        Z_SCORE,
-        VECTOR_Z
-    }
 
     public static final int DEFAULT_RANK_CONSTANT = 60;
     /** Fused scores are shifted up, when needed, so the lowest candidate scores this. */
@@ -60,13 +37,15 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
      * near-ties; where the vector scores are flat (the model cannot tell the candidates apart), the keyword score
      * decides. Neither input can drown the other, whatever their raw scales, without a tuned weight.
      */
-    public static final Fusion DEFAULT = new Fusion(Method.LINEAR, 1, 1, Normalization.VECTOR_Z, DEFAULT_RANK_CONSTANT);
+    public static final Fusion DEFAULT = new Fusion(LinearFusion.INSTANCE, 1, 1, VectorZNormalization.INSTANCE, DEFAULT_RANK_CONSTANT);
+
+    private static final List<String> PARAMETERS = List.of("method", "weights", "normalization", "rank_constant");
 
     public Fusion {
         if (keywordWeight < 0 || vectorWeight < 0 || Double.isNaN(keywordWeight) || Double.isNaN(vectorWeight)) {
             throw new IllegalArgumentException("[fusion.weights] must be non-negative, got keyword=" + keywordWeight + ", vector=" + vectorWeight);
         }
-        if (keywordWeight + vectorWeight == 0 && method != Method.RERANK) {
+        if (keywordWeight + vectorWeight == 0 && method.parameters().contains("weights")) {
             throw new IllegalArgumentException("[fusion.weights] must not both be 0");
         }
         if (rankConstant < 1) {
@@ -94,64 +73,15 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
      * decreasing, so the final merge of shard results cannot reorder them by shard.
      */
     public List<Fused> fuse(List<Candidate> candidates) {
-        List<Candidate> pool = method == Method.RERANK
-            ? candidates.stream().filter(c -> c.keywordScore() != null && c.vectorScore() != null).toList()
-            : candidates;
+        List<Candidate> pool = method.pool(candidates);
         Map<Candidate, Integer> vectorRanks = vectorRanks(pool);
-        double kwMax = 0, kwMin = Double.MAX_VALUE, vMax = 0, vMin = Double.MAX_VALUE;
-        for (Candidate c : pool) {
-            if (c.keywordScore() != null) {
-                kwMax = Math.max(kwMax, c.keywordScore());
-                kwMin = Math.min(kwMin, c.keywordScore());
-            }
-            if (c.vectorScore() != null) {
-                vMax = Math.max(vMax, c.vectorScore());
-                vMin = Math.min(vMin, c.vectorScore());
-            }
-        }
-        double[] kwStats = stats(pool, true), vStats = stats(pool, false);
-        // vector_z measures the vector scores' spread among the vector search's own candidates: keyword-only
-        // candidates, often semantically far, would widen it and with it the keyword's reach
-        double[] vListStats = stats(pool.stream().filter(Candidate::vectorListed).toList(), false);
+        FusionMethod.CandidateScorer scorer = method.prepare(this, pool);
         List<Fused> out = new ArrayList<>(pool.size());
         for (Candidate c : pool) {
             int vRank = vectorRanks.getOrDefault(c, 0);
-            double score, kwPart, vPart;
-            String how;
-            switch (method) {
-                case RERANK -> {
-                    score = c.vectorScore();
-                    kwPart = 0;
-                    vPart = score;
-                    how = "rerank: vector score of a keyword candidate";
-                }
-                case RRF -> {
-                    double kw = c.keywordRank() > 0 ? keywordWeight / (rankConstant + c.keywordRank()) : 0;
-                    double v = vRank > 0 ? vectorWeight / (rankConstant + vRank) : 0;
-                    score = kw + v;
-                    kwPart = kw;
-                    vPart = v;
-                    how = String.format(Locale.ROOT, "rrf: %s/(%d+%s) + %s/(%d+%s)", keywordWeight, rankConstant, c.keywordRank() > 0 ? c.keywordRank() : "∞", vectorWeight, rankConstant, vRank > 0 ? vRank : "∞");
-                }
-                default -> {
-                    double kw, v;
-                    if (normalization == Normalization.Z_SCORE) {
-                        kw = z(c.keywordScore() == null ? 0f : c.keywordScore(), kwStats);
-                        v = c.vectorScore() == null ? 0 : z(c.vectorScore(), vStats);
-                    } else if (normalization == Normalization.VECTOR_Z) {
-                        kw = c.keywordScore() == null || kwMax == 0 ? 0 : c.keywordScore() / kwMax;
-                        v = c.vectorScore() == null ? 0 : z(c.vectorScore(), vListStats);
-                    } else {
-                        kw = normalize(c.keywordScore(), kwMin, kwMax);
-                        v = normalize(c.vectorScore(), vMin, vMax);
-                    }
-                    score = keywordWeight * kw + vectorWeight * v;
-                    kwPart = keywordWeight * kw;
-                    vPart = vectorWeight * v;
-                    how = String.format(Locale.ROOT, "linear (%s): %s × %.4f (keyword) + %s × %.4f (vector)", normalization.name().toLowerCase(Locale.ROOT), keywordWeight, kw, vectorWeight, v);
-                }
-            }
-            out.add(new Fused(c.index(), c.id(), (float) score, c.keywordScore(), c.keywordRank(), c.vectorScore(), vRank, how, (float) kwPart, (float) vPart));
+            FusionMethod.Parts parts = scorer.score(c, vRank);
+            out.add(new Fused(c.index(), c.id(), (float) parts.score(), c.keywordScore(), c.keywordRank(), c.vectorScore(), vRank, parts.how(),
+                (float) parts.keyword(), (float) parts.vector()));
         }
         out.sort(Comparator.comparingDouble((Fused f) -> -f.score()).thenComparing(Fused::index).thenComparing(Fused::id));
         // Lucene scores must be positive: shift (z-normalized scores can be negative) so the lowest is MIN_SCORE
@@ -167,39 +97,6 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
         return strict;
     }
 
-    private static double z(float s, double[] stats) {
-        return stats[1] > 0 ? (s - stats[0]) / stats[1] : 0;
-    }
-
-    /** Mean and standard deviation of one list's scores over the pool (missing keyword scores count as 0). */
-    private static double[] stats(List<Candidate> pool, boolean keyword) {
-        double sum = 0, sq = 0;
-        int n = 0;
-        for (Candidate c : pool) {
-            Float s = keyword ? (c.keywordScore() == null ? Float.valueOf(0f) : c.keywordScore()) : c.vectorScore();
-            if (s != null) {
-                sum += s;
-                sq += (double) s * s;
-                n++;
-            }
-        }
-        if (n == 0) {
-            return new double[] { 0, 0 };
-        }
-        double mean = sum / n;
-        return new double[] { mean, Math.sqrt(Math.max(0, sq / n - mean * mean)) };
-    }
-
-    private double normalize(Float s, double min, double max) {
-        if (s == null) {
-            return 0;
-        }
-        if (normalization == Normalization.BOUNDED) {
-            return max > 0 ? s / max : 0;
-        }
-        return max > min ? (s - min) / (max - min) : 1;
-    }
-
     private static Map<Candidate, Integer> vectorRanks(List<Candidate> pool) {
         List<Candidate> ranked = new ArrayList<>(pool.stream().filter(c -> c.vectorScore() != null).toList());
         ranked.sort(Comparator.comparingDouble((Candidate c) -> -c.vectorScore()).thenComparing(Candidate::index).thenComparing(Candidate::id));
@@ -210,26 +107,24 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
         return ranks;
     }
 
-    /** Parses the {@code fusion} object. */
+    /** Parses the {@code fusion} object: the method by name, then the parameters it takes. */
     @SuppressWarnings("unchecked")
     public static Fusion parse(Map<String, Object> map) {
         for (String key : map.keySet()) {
-            if (Set.of("method", "weights", "normalization", "rank_constant").contains(key) == false) {
-                throw new IllegalArgumentException("unknown parameter [fusion." + key + "]; expected method, weights, normalization, rank_constant");
+            if (PARAMETERS.contains(key) == false) {
+                throw new IllegalArgumentException("unknown parameter [fusion." + key + "]; expected " + String.join(", ", PARAMETERS));
             }
         }
-        Method method = map.containsKey("method") ? parseEnum(Method.class, "fusion.method", map.get("method")) : DEFAULT.method;
-        if (method != Method.RRF && map.containsKey("rank_constant")) {
-            throw new IllegalArgumentException("[fusion.rank_constant] only applies to method [rrf]");
+        FusionMethod method = map.containsKey("method") ? FusionStrategies.method(String.valueOf(map.get("method"))) : DEFAULT.method;
+        for (String parameter : List.of("rank_constant", "normalization", "weights")) {
+            if (map.containsKey(parameter) && method.parameters().contains(parameter) == false) {
+                List<String> takers = FusionStrategies.METHODS.stream().filter(m -> m.parameters().contains(parameter)).map(FusionMethod::name).toList();
+                throw new IllegalArgumentException("[fusion." + parameter + "] " + (takers.size() == 1
+                    ? "only applies to method [" + takers.get(0) + "]"
+                    : "does not apply to method [" + method.name() + "]"));
+            }
         }
-        if (method != Method.LINEAR && map.containsKey("normalization")) {
-            throw new IllegalArgumentException("[fusion.normalization] only applies to method [linear]");
-        }
-        if (method == Method.RERANK && map.containsKey("weights")) {
-            throw new IllegalArgumentException("[fusion.weights] does not apply to method [rerank]");
-        }
-        double kw = method == Method.LINEAR && map.containsKey("weights") == false ? DEFAULT.keywordWeight : 1;
-        double v = method == Method.LINEAR && map.containsKey("weights") == false ? DEFAULT.vectorWeight : 1;
+        double kw = DEFAULT.keywordWeight, v = DEFAULT.vectorWeight;
         if (map.containsKey("weights")) {
             if (map.get("weights") instanceof Map<?, ?> == false) {
                 throw new IllegalArgumentException("[fusion.weights] must be an object like {\"keyword\": 0.3, \"vector\": 0.7}");
@@ -240,68 +135,48 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
                     throw new IllegalArgumentException("unknown parameter [fusion.weights." + key + "]; expected keyword, vector");
                 }
             }
-            kw = w.containsKey("keyword") ? number("fusion.weights.keyword", w.get("keyword")) : kw;
-            v = w.containsKey("vector") ? number("fusion.weights.vector", w.get("vector")) : v;
+            kw = w.containsKey("keyword") ? ParamValues.number("fusion.weights.keyword", w.get("keyword")) : kw;
+            v = w.containsKey("vector") ? ParamValues.number("fusion.weights.vector", w.get("vector")) : v;
         }
-        Normalization n = map.containsKey("normalization")
-            ? parseEnum(Normalization.class, "fusion.normalization", map.get("normalization"))
+        ScoreNormalization n = map.containsKey("normalization")
+            ? FusionStrategies.normalization(String.valueOf(map.get("normalization")))
             : DEFAULT.normalization;
-        int c = map.containsKey("rank_constant") ? integer("fusion.rank_constant", map.get("rank_constant")) : DEFAULT_RANK_CONSTANT;
+        int c = map.containsKey("rank_constant") ? ParamValues.integer("fusion.rank_constant", map.get("rank_constant")) : DEFAULT_RANK_CONSTANT;
         return new Fusion(method, kw, v, n, c);
     }
 
-    private static double number(String name, Object o) {
-        if (o instanceof Number n && Double.isFinite(n.doubleValue())) {
-            return n.doubleValue();
-        }
-        throw new IllegalArgumentException("[" + name + "] must be a number, got [" + o + "]");
-    }
-
-    /** An integer; a cast would silently turn 2.5 into 2 and 1e20 into Integer.MAX_VALUE. */
-    private static int integer(String name, Object o) {
-        double d = number(name, o);
-        if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("[" + name + "] must be an integer, got [" + o + "]");
-        }
-        return (int) d;
-    }
-
-    private static <E extends Enum<E>> E parseEnum(Class<E> type, String name, Object value) {
-        for (E e : type.getEnumConstants()) {
-            if (e.name().toLowerCase(Locale.ROOT).equals(String.valueOf(value))) {
-                return e;
-            }
-        }
-        List<String> allowed = new ArrayList<>();
-        for (E e : type.getEnumConstants()) {
-            allowed.add(e.name().toLowerCase(Locale.ROOT));
-        }
-        throw new IllegalArgumentException("[" + name + "] must be one of " + allowed + ", got [" + value + "]");
-    }
-
     public Fusion(StreamInput in) throws IOException {
-        this(in.readEnum(Method.class), in.readDouble(), in.readDouble(), in.readEnum(Normalization.class), in.readVInt());
+        this(byPosition(FusionStrategies.METHODS, in.readVInt()), in.readDouble(), in.readDouble(), byPosition(FusionStrategies.NORMALIZATIONS, in.readVInt()),
+            in.readVInt());
+    }
+
+    private static <T> T byPosition(List<T> all, int position) throws IOException {
+        if (position < 0 || position >= all.size()) {
+            throw new IOException("unknown fusion strategy #" + position + " (of " + all.size() + "): written by a newer node");
+        }
+        return all.get(position);
     }
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
-        out.writeEnum(method);
+        // positions, as the enums this replaced wrote their ordinals: the same bytes on the wire
+        out.writeVInt(FusionStrategies.METHODS.indexOf(method));
         out.writeDouble(keywordWeight);
         out.writeDouble(vectorWeight);
-        out.writeEnum(normalization);
+        out.writeVInt(FusionStrategies.NORMALIZATIONS.indexOf(normalization));
         out.writeVInt(rankConstant);
     }
 
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-        builder.startObject("fusion").field("method", method.name().toLowerCase(Locale.ROOT));
-        if (method != Method.RERANK) {
+        builder.startObject("fusion").field("method", method.name());
+        if (method.parameters().contains("weights")) {
             builder.startObject("weights").field("keyword", keywordWeight).field("vector", vectorWeight).endObject();
         }
-        if (method == Method.LINEAR) {
-            builder.field("normalization", normalization.name().toLowerCase(Locale.ROOT));
+        if (method.parameters().contains("normalization")) {
+            builder.field("normalization", normalization.name());
         }
-        if (method == Method.RRF) {
+        if (method.parameters().contains("rank_constant")) {
             builder.field("rank_constant", rankConstant);
         }
         return builder.endObject();
@@ -322,14 +197,4 @@ public record Fusion(Method method, double keywordWeight, double vectorWeight, N
         return Explanation.match(f.score(), "binary_hybrid " + f.how(), parts);
     }
 
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Fusion f && method == f.method && keywordWeight == f.keywordWeight && vectorWeight == f.vectorWeight
-            && normalization == f.normalization && rankConstant == f.rankConstant;
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(method, keywordWeight, vectorWeight, normalization, rankConstant);
-    }
 }

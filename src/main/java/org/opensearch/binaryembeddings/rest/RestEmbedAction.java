@@ -1,5 +1,6 @@
 package org.opensearch.binaryembeddings.rest;
 
+import org.opensearch.binaryembeddings.codec.SignBits;
 import org.opensearch.binaryembeddings.encoder.EncoderService;
 import org.opensearch.binaryembeddings.encoder.ModelInfo;
 import org.opensearch.core.action.ActionListener;
@@ -12,6 +13,7 @@ import org.opensearch.rest.RestRequest;
 import org.opensearch.transport.client.node.NodeClient;
 
 import java.io.IOException;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -123,7 +125,7 @@ public class RestEmbedAction extends BaseRestHandler {
         String model = request.param("name");
         ModelInfo info = service.model(model); // unknown: 400 naming it
         if (info.failed()) {
-            throw new IllegalArgumentException("model [" + model + "] is not available: it failed to load: " + info.failureReason());
+            throw new IllegalArgumentException(ModelInfo.unavailable(model, info.failureReason()));
         }
         if (request.hasContentOrSourceParam() == false) {
             throw new IllegalArgumentException("request body is required: {\"texts\": [...]}");
@@ -193,7 +195,7 @@ public class RestEmbedAction extends BaseRestHandler {
             b.field("binary_dims", req.binaryDims());
             b.startArray("binary");
             for (float[] v : vectors) {
-                b.value(SignBits.hex(v, req.binaryDims()));
+                b.value(HexFormat.of().formatHex(SignBits.pack(v, req.binaryDims())));
             }
             b.endArray();
         }

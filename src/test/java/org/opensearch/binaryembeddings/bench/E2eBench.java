@@ -83,6 +83,8 @@ public final class E2eBench {
                 search(methods.get(n), text);
             }
         }
+        // every method's first-repetition hits (id and score), to compare the rankings of two builds
+        StringBuilder hits = new StringBuilder();
         int later_i = 0;
         for (int rep = 0; rep < reps; rep++) {
             for (int q = 0; q < queries.size(); q++) {
@@ -95,6 +97,7 @@ public final class E2eBench {
                         first.get(n)[q] = ns;
                         tookFirst.get(n)[q] = took;
                         ranked.get(n).put(queries.get(q).id(), ids(r));
+                        hits.append(hitLines(n, queries.get(q).id(), r));
                     } else {
                         later.get(n)[later_i] = ns;
                         tookLater.get(n)[later_i] = took;
@@ -151,6 +154,7 @@ public final class E2eBench {
         ));
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md.toString());
+        Files.writeString(out.resolveSibling("e2e-hits.tsv"), hits.toString());
         System.out.println(md);
     }
 
@@ -176,6 +180,17 @@ public final class E2eBench {
             out.add((String) hit.get("_id"));
         }
         return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String hitLines(String method, String queryId, Map<String, Object> r) {
+        StringBuilder out = new StringBuilder();
+        List<Map<String, Object>> hits = (List<Map<String, Object>>) ((Map<String, Object>) r.get("hits")).get("hits");
+        for (int i = 0; i < hits.size(); i++) {
+            out.append(method).append('\t').append(queryId).append('\t').append(i + 1).append('\t').append(hits.get(i).get("_id"))
+                .append('\t').append(hits.get(i).get("_score")).append('\n');
+        }
+        return out.toString();
     }
 
     private static Map<String, Object> search(String template, String text) throws Exception {

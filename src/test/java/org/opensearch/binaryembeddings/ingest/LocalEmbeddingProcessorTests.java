@@ -143,14 +143,17 @@ public class LocalEmbeddingProcessorTests extends LoadedModelsTestCase {
             else ok.complete(d);
         });
         assertEquals(384, ok.get(60, TimeUnit.SECONDS).getFieldValue("vec", List.class).size());
+        // the handler only records what it got: an assertion on the thread that calls it would surface as a timeout here
+        AtomicReference<IngestDocument> document = new AtomicReference<>();
         AtomicReference<Exception> error = new AtomicReference<>();
         CompletableFuture<Void> failed = new CompletableFuture<>();
         p.execute(doc(Map.of("text", "")), (d, e) -> {
-            assertNull(d);
+            document.set(d);
             error.set(e);
             failed.complete(null);
         });
         failed.get(60, TimeUnit.SECONDS);
+        assertNull("a failed document is not handed on", document.get());
         assertEquals("field [text] is empty: there is no text to embed", error.get().getMessage());
     }
 }

@@ -2,6 +2,7 @@ package org.opensearch.binaryembeddings.mapper;
 
 import org.opensearch.test.OpenSearchTestCase;
 
+import java.util.HexFormat;
 import java.util.Base64;
 import java.util.List;
 
@@ -18,7 +19,7 @@ public class PackedBitsTests extends OpenSearchTestCase {
             int bytes = m[0] / 8;
             byte[] shorter = new byte[m[1] / 8];
             random().nextBytes(shorter);
-            String hex = PackedBits.toHex(shorter);
+            String hex = HexFormat.of().formatHex(shorter);
             // the mix-up: this many base64 characters decode to exactly the field's bytes
             assertEquals(bytes, Base64.getDecoder().decode(hex).length);
             IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> PackedBits.decode(hex, bytes, "field [b]"));
@@ -36,8 +37,8 @@ public class PackedBitsTests extends OpenSearchTestCase {
             byte[] bits = new byte[bytes];
             random().nextBytes(bits);
             bits[0] = (byte) 0xFF; // base64 of these bytes has a '/' : never only hex digits
-            assertArrayEquals(bits, PackedBits.decode(PackedBits.toHex(bits), bytes, "b"));
-            assertArrayEquals(bits, PackedBits.decode(PackedBits.toHex(bits).toUpperCase(java.util.Locale.ROOT), bytes, "b"));
+            assertArrayEquals(bits, PackedBits.decode(HexFormat.of().formatHex(bits), bytes, "b"));
+            assertArrayEquals(bits, PackedBits.decode(HexFormat.of().formatHex(bits).toUpperCase(java.util.Locale.ROOT), bytes, "b"));
             assertArrayEquals(bits, PackedBits.decode(Base64.getEncoder().encodeToString(bits), bytes, "b"));
             assertArrayEquals(bits, PackedBits.decode(Base64.getUrlEncoder().encodeToString(bits), bytes, "b"));
             List<Integer> list = new java.util.ArrayList<>();

@@ -2,6 +2,7 @@ package org.opensearch.binaryembeddings.query;
 
 import org.opensearch.action.bulk.BulkRequestBuilder;
 import org.opensearch.action.search.SearchResponse;
+import org.opensearch.action.search.SearchType;
 import org.opensearch.binaryembeddings.BinaryEmbeddingsPlugin;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.xcontent.XContentType;
@@ -15,14 +16,18 @@ import org.opensearch.test.OpenSearchIntegTestCase;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 
 /**
  * The same corpus in 1 shard and in 3 shards with a replica on a 2-node cluster: binary_knn and every binary_hybrid
  * fusion method must return the same ids in the same order, compose with bool filters and aggregations, and paginate
- * consistently.
+ * consistently; binary_hybrid's one round must rank and score like the three searches it replaced.
  */
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.SUITE, numDataNodes = 2, numClientNodes = 0, supportsDedicatedMasters = false)
 public class ShardInvarianceIT extends OpenSearchIntegTestCase {
@@ -126,8 +131,82 @@ public class ShardInvarianceIT extends OpenSearchIntegTestCase {
         }
     }
 
+    /**
+     * binary_hybrid takes one round of candidate searches; it used to take three (keyword, vector, then the exact vector
+     * scores of the keyword candidates the vector list missed). Its ranking and scores must be those of the three
+     * searches fused: computed here the old way, with the public queries, on one shard and on three.
+     */
+    public void testOneRoundRanksLikeTheThreeSearchesFused() {
+        indexCorpus();
+        Random r = new Random(5);
+        List<Map<String, Object>> fusions = List.of(
+            Map.of(),
+            Map.of("method", "rrf"),
+            Map.of("method", "linear", "normalization", "z_score"),
+            Map.of("method", "rerank")
+        );
+        for (int q = 0; q < 5; q++) {
+            float[] v = vectors[r.nextInt(DOCS)].clone();
+            for (int i = 0; i < DIMS; i++) v[i] += 0.3f * (float) r.nextGaussian();
+            String words = WORDS[r.nextInt(40)] + " " + WORDS[r.nextInt(40)];
+            for (Map<String, Object> fusion : fusions) {
+                for (String index : new String[] { "one", "three" }) {
+                    String query = hybrid(v, words, fusion.isEmpty() ? null : json(fusion));
+                    List<Fusion.Fused> expected = threeSearchesFused(index, v, words, Fusion.parse(fusion), 50);
+                    SearchHit[] hits = client().prepareSearch(index).setQuery(QueryBuilders.wrapperQuery(query)).setSize(20).get().getHits().getHits();
+                    assertEquals(query, Math.min(20, expected.size()), hits.length);
+                    for (int i = 0; i < hits.length; i++) {
+                        assertEquals(query + " rank " + i, expected.get(i).id(), hits[i].getId());
+                        assertEquals(query + " rank " + i, expected.get(i).score(), hits[i].getScore(), 1e-5);
+                    }
+                }
+            }
+        }
+    }
+
+    private static String json(Map<String, Object> fusion) {
+        List<String> members = new ArrayList<>();
+        fusion.forEach((k, value) -> members.add("\"" + k + "\":\"" + value + "\""));
+        return "{" + String.join(",", members) + "}";
+    }
+
+    /** binary_hybrid as it was (default vector parameters, window {@code window}): three searches, then the fusion. */
+    private List<Fusion.Fused> threeSearchesFused(String index, float[] v, String words, Fusion fusion, int window) {
+        SearchResponse kw = client().prepareSearch(index).setSearchType(SearchType.DFS_QUERY_THEN_FETCH)
+            .setQuery(QueryBuilders.matchQuery("text", words)).setSize(2 * window).setFetchSource(false).get();
+        List<SearchHit> kwHits = new ArrayList<>(List.of(kw.getHits().getHits()));
+        kwHits.sort(Comparator.comparingDouble((SearchHit h) -> -h.getScore()).thenComparing(SearchHit::getIndex).thenComparing(SearchHit::getId));
+        kwHits = kwHits.subList(0, Math.min(window, kwHits.size()));
+        // the vector list: k = window, num_candidates = max(the default beam for k 10 (100), window)
+        Map<String, Float> listed = new LinkedHashMap<>();
+        if (fusion.method().needsVectorList()) {
+            String knn = "{\"binary_knn\":{\"field\":\"e\",\"vector\":" + Arrays.toString(v) + ",\"k\":" + window + ",\"num_candidates\":"
+                + Math.max(100, window) + "}}";
+            for (SearchHit h : client().prepareSearch(index).setQuery(QueryBuilders.wrapperQuery(knn)).setSize(window).get().getHits().getHits()) {
+                listed.put(h.getId(), h.getScore());
+            }
+        }
+        Map<String, Float> scores = new HashMap<>(listed);
+        List<String> missing = kwHits.stream().map(SearchHit::getId).filter(id -> listed.containsKey(id) == false).toList();
+        if (missing.isEmpty() == false) {
+            int n = missing.size();
+            String exact = "{\"binary_knn\":{\"field\":\"e\",\"vector\":" + Arrays.toString(v) + ",\"k\":" + n + ",\"num_candidates\":"
+                + Math.max(100, n) + ",\"filter\":{\"ids\":{\"values\":[\"" + String.join("\",\"", missing) + "\"]}}}}";
+            for (SearchHit h : client().prepareSearch(index).setQuery(QueryBuilders.wrapperQuery(exact)).setSize(n).get().getHits().getHits()) {
+                scores.putIfAbsent(h.getId(), h.getScore());
+            }
+        }
+        Map<String, Fusion.Candidate> candidates = new LinkedHashMap<>();
+        for (int i = 0; i < kwHits.size(); i++) {
+            String id = kwHits.get(i).getId();
+            candidates.put(id, new Fusion.Candidate(index, id, kwHits.get(i).getScore(), i + 1, scores.get(id), listed.containsKey(id)));
+        }
+        listed.forEach((id, score) -> candidates.putIfAbsent(id, new Fusion.Candidate(index, id, null, 0, score)));
+        return fusion.fuse(new ArrayList<>(candidates.values()));
+    }
+
     public void testComposesWithBoolFiltersAggregationsAndExplain() {
-        if (vectors == null) indexCorpus();
+        indexCorpus();
         float[] v = vectors[11];
         String hybrid = hybrid(v, WORDS[1] + " " + WORDS[2], null);
         String query = "{\"bool\":{\"must\":[" + hybrid + "],\"filter\":[{\"term\":{\"tag\":\"t1\"}}]}}";

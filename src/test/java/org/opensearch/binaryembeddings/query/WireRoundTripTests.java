@@ -1,5 +1,6 @@
 package org.opensearch.binaryembeddings.query;
 
+import org.opensearch.Version;
 import org.opensearch.binaryembeddings.BinaryEmbeddingsPlugin;
 import org.opensearch.common.io.stream.BytesStreamOutput;
 import org.opensearch.common.settings.Settings;
@@ -29,18 +30,21 @@ public class WireRoundTripTests extends OpenSearchTestCase {
 
     public void testBinaryKnnKeepsAliasFilters() throws IOException {
         Map<String, QueryBuilder> aliasFilters = Map.of("tenants", new TermQueryBuilder("tenant", "b"), "other", new TermQueryBuilder("t", "c"));
-        BinaryKnnQueryBuilder knn = new BinaryKnnQueryBuilder(null, "vec", null, new float[] { 1, -1, 1, -1, 1, -1, 1, -1 }, null, null, 10,
-            null, 4f, true, new MatchQueryBuilder("text", "pie"), null, null, null, aliasFilters);
-        QueryBuilder back = roundTrip(knn);
+        BinaryKnnQueryBuilder knn = knn().filter(new MatchQueryBuilder("text", "pie")).aliasFilters(aliasFilters).build();
+        QueryBuilder back = roundTrip(knn, Version.CURRENT);
         assertEquals(knn, back);
         BinaryKnnQueryBuilder none = knn.withKAndFilter(5, null, null);
-        assertEquals(none, roundTrip(none));
+        assertEquals(none, roundTrip(none, Version.CURRENT));
         // null (not resolved yet) and empty (no filtering alias) stay distinct
-        BinaryKnnQueryBuilder unresolved = new BinaryKnnQueryBuilder(null, "vec", null, new float[] { 1, -1, 1, -1, 1, -1, 1, -1 }, null,
-            null, 10, null, 4f, true, null, null, null, null, null);
-        assertEquals(unresolved, roundTrip(unresolved));
-        assertNotEquals(unresolved, roundTrip(new BinaryKnnQueryBuilder(null, "vec", null, new float[] { 1, -1, 1, -1, 1, -1, 1, -1 }, null,
-            null, 10, null, 4f, true, null, null, null, null, Map.of())));
+        BinaryKnnQueryBuilder unresolved = knn().build();
+        assertEquals(unresolved, roundTrip(unresolved, Version.CURRENT));
+        assertNotEquals(unresolved, roundTrip(knn().aliasFilters(Map.of()).build(), Version.CURRENT));
+        // a node that does not read alias filters is not sent them: the rest of the query still arrives
+        assertEquals(knn().filter(new MatchQueryBuilder("text", "pie")).build(), roundTrip(knn, Version.V_3_7_0));
+    }
+
+    private static BinaryKnnQueryBuilder.Builder knn() {
+        return BinaryKnnQueryBuilder.builder(null).field("vec").vector(new float[] { 1, -1, 1, -1, 1, -1, 1, -1 }).oversample(4f);
     }
 
     public void testFusedHitsKeepTheirPartsAndKeyword() throws IOException {
@@ -49,15 +53,17 @@ public class WireRoundTripTests extends OpenSearchTestCase {
             new Fusion.Fused("i", "2", 0.001f, null, 0, 0.5f, 1, "linear", 0f, -0.4f)
         );
         FusedHitsQueryBuilder fused = new FusedHitsQueryBuilder(hits, new MatchQueryBuilder("text", "apple"));
-        FusedHitsQueryBuilder back = (FusedHitsQueryBuilder) roundTrip(fused);
-        assertEquals(fused, back);
-        assertEquals(hits, back.hits());
+        // equality covers every field of every hit (and the keyword query)
+        assertEquals(fused, roundTrip(fused, Version.CURRENT));
+        assertNotEquals(fused, roundTrip(new FusedHitsQueryBuilder(hits.subList(0, 1), new MatchQueryBuilder("text", "apple")), Version.CURRENT));
     }
 
-    private QueryBuilder roundTrip(QueryBuilder query) throws IOException {
+    private QueryBuilder roundTrip(QueryBuilder query, Version version) throws IOException {
         try (BytesStreamOutput out = new BytesStreamOutput()) {
+            out.setVersion(version);
             out.writeNamedWriteable(query);
             try (StreamInput in = new NamedWriteableAwareStreamInput(out.bytes().streamInput(), registry)) {
+                in.setVersion(version);
                 return in.readNamedWriteable(QueryBuilder.class);
             }
         }

@@ -1,0 +1,17 @@
+package org.opensearch.binaryembeddings.query;
+
+import org.opensearch.Version;
+
+/**
+ * The first node version that writes each field added to the queries' wire format after the first release. A node
+ * writes a field only to a node that reads it and reads it only from a node that writes it, so a cluster in a rolling
+ * upgrade keeps exchanging queries; a new field gets a constant here and both checks in its query's
+ * {@code writeTo}/{@code StreamInput} constructor.
+ */
+final class StreamVersions {
+
+    private StreamVersions() {}
+
+    /** {@code binary_knn}'s filtering-alias filters, folded into the graph walk's filter. */
+    static final Version KNN_ALIAS_FILTERS = Version.V_3_8_0;
+}
