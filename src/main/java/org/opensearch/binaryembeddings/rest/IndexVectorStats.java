@@ -6,7 +6,6 @@ import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.SegmentCommitInfo;
-import org.apache.lucene.index.VectorEncoding;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.store.AlreadyClosedException;
 import org.apache.lucene.store.Directory;
@@ -139,11 +138,13 @@ final class IndexVectorStats {
         }
     }
 
-    /** Vectors of live documents: the values' size without deletions, else a walk of the vectors' documents. */
+    /**
+     * Vectors of live documents: the values' size without deletions, else a walk of the vectors' documents. The packed
+     * bits are read from the format's reader directly: every field of the format has them (float fields too, whatever
+     * their rescoring precision), while the leaf reader would hand out a float field's rescoring values only.
+     */
     private static long liveVectors(LeafReader reader, FieldInfo field) throws IOException {
-        KnnVectorValues values = field.getVectorEncoding() == VectorEncoding.BYTE
-            ? reader.getByteVectorValues(field.name)
-            : reader.getFloatVectorValues(field.name);
+        KnnVectorValues values = Lucene.segmentReader(reader).getVectorReader().getByteVectorValues(field.name);
         if (values == null) {
             return 0;
         }
