@@ -76,7 +76,9 @@ public final class EncoderService implements Closeable {
         EncoderService service = new EncoderService(
             root,
             EncoderSettings.Config.from(environment.settings()),
-            threadPool.executor(EncoderSettings.QUERY_THREAD_POOL),
+            threadPool.executor(
+                EncoderSettings.QUERY_LANE.get(environment.settings()) ? EncoderSettings.QUERY_THREAD_POOL : EncoderSettings.THREAD_POOL
+            ),
             threadPool.executor(EncoderSettings.THREAD_POOL)
         );
         service.startLoading(loaderThread());

@@ -43,12 +43,15 @@ public final class EncoderSettings {
 
     /**
      * Threads of the {@value #THREAD_POOL} pool (the ingest lane), i.e. how many ingest batches run at once, each on
-     * one core (intra_op_threads 1). Default: half the allocated processors (at least 1), so ingest never takes all
-     * cores from search and indexing on a mixed node; a dedicated ingest node should set it to its processors.
+     * one core (intra_op_threads 1). Default: the allocated processors, so bulk embedding uses every core the node has
+     * whenever nothing else runs; queries do not wait behind it (they have their own lane and only share the CPU), and
+     * the threads sleep when there is no ingest. Half the processors when a mixed node's search and indexing must keep
+     * cores of their own under heavy ingest (README, sizing). Half was the default before: bulk ingest on a 2-core node
+     * then used one core and ran at 0.81× langchain4j's embedAll, which uses them all.
      */
     public static final Setting<Integer> INFERENCE_THREADS = new Setting<>(
         PREFIX + "inference.threads",
-        s -> Integer.toString(Math.max(1, OpenSearchExecutors.allocatedProcessors(s) / 2)),
+        s -> Integer.toString(Math.max(1, OpenSearchExecutors.allocatedProcessors(s))),
         v -> Setting.parseInt(v, 1, 256, PREFIX + "inference.threads"),
         Property.NodeScope
     );
@@ -59,6 +62,13 @@ public final class EncoderSettings {
      * shows queries waiting.
      */
     public static final Setting<Integer> QUERY_THREADS = Setting.intSetting(PREFIX + "inference.query_threads", 1, 1, 64, Property.NodeScope);
+
+    /**
+     * Whether query texts (and small {@code _embed} calls) get the {@value #QUERY_THREAD_POOL} lane. {@code false} sends
+     * them to the ingest lane's queue, behind pipeline batches, as before the lanes existed: only for measuring what
+     * the lane buys (bin/bench --inference), never a good idea on a node that ingests.
+     */
+    public static final Setting<Boolean> QUERY_LANE = Setting.boolSetting(PREFIX + "inference.query_lane", true, Property.NodeScope);
 
     /**
      * Texts one document field may hold (an array of strings) for the {@code local_embedding} processor; more is a
@@ -132,6 +142,7 @@ public final class EncoderSettings {
             DEFAULT_MODEL,
             INFERENCE_THREADS,
             QUERY_THREADS,
+            QUERY_LANE,
             INTRA_OP_THREADS,
             QUEUE_SIZE,
             MAX_BATCH_SIZE,

@@ -17,6 +17,7 @@ import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.indices.IndicesService;
 import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.threadpool.ThreadPoolStats;
 import org.opensearch.transport.TransportRequest;
@@ -30,7 +31,8 @@ import java.util.Map;
 /**
  * The per-node statistics behind {@code GET _plugins/_binary_embeddings[/{nodeId}]/stats}: every selected node
  * answers with its encoder counters (per model texts, batches, latency; query cache hits, misses, evictions) and its two
- * inference lanes (threads, active, queue depth, rejected, completed).
+ * inference lanes (threads, active, queue depth, rejected, completed); and per index with a {@code binary_embedding}
+ * field, its vectors and the bytes of its vector files on that node ({@link IndexVectorStats}).
  */
 public final class BinaryEmbeddingsStatsAction extends ActionType<BinaryEmbeddingsStatsAction.NodesResponse> {
 
@@ -123,6 +125,7 @@ public final class BinaryEmbeddingsStatsAction extends ActionType<BinaryEmbeddin
     public static final class Transport extends TransportNodesAction<NodesRequest, NodesResponse, NodeRequest, NodeResponse> {
 
         private final EncoderService encoder;
+        private final IndicesService indices;
 
         @Inject
         public Transport(
@@ -130,7 +133,8 @@ public final class BinaryEmbeddingsStatsAction extends ActionType<BinaryEmbeddin
             ClusterService clusterService,
             TransportService transportService,
             ActionFilters actionFilters,
-            EncoderService encoder
+            EncoderService encoder,
+            IndicesService indices
         ) {
             super(
                 NAME,
@@ -144,6 +148,7 @@ public final class BinaryEmbeddingsStatsAction extends ActionType<BinaryEmbeddin
                 NodeResponse.class
             );
             this.encoder = encoder;
+            this.indices = indices;
         }
 
         @Override
@@ -181,6 +186,7 @@ public final class BinaryEmbeddingsStatsAction extends ActionType<BinaryEmbeddin
                 }
             }
             stats.put("lanes", lanes);
+            stats.put("indices", IndexVectorStats.of(indices));
             return new NodeResponse(clusterService.localNode(), stats);
         }
     }

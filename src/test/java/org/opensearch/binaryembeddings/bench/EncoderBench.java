@@ -46,7 +46,7 @@ public final class EncoderBench {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int cores = Runtime.getRuntime().availableProcessors();
         EncoderSettings.Config shipped = EncoderSettings.Config.defaults();
-        int shippedThreads = Math.max(1, cores / 2);
+        int shippedThreads = cores; // plugins.binary_embeddings.inference.threads defaults to the allocated processors
         List<int[]> configs = new ArrayList<>();
         if (args.length > 1) {
             for (int i = 1; i < args.length; i++) {
@@ -56,7 +56,10 @@ public final class EncoderBench {
         } else {
             configs.add(new int[] { shippedThreads, shipped.intraOpThreads(), shipped.maxBatchSize(), shipped.maxBatchTokens() });
             int big = 1_000_000; // no token cap: count-only batches
-            for (int[] c : new int[][] { { 1, 1, 1, big }, { 1, 1, 8, big }, { 1, 1, 32, big }, { 1, 2, 8, big }, { 1, 2, 32, 1024 }, { 2, 1, 8, big }, { 2, 1, 32, 1024 } }) {
+            // around the shipped point: half the threads, two ONNX threads per batch, other token caps, count-only batches
+            int half = Math.max(1, cores / 2);
+            for (int[] c : new int[][] { { half, 1, 32, 512 }, { half, 2, 32, 512 }, { cores, 1, 32, 256 }, { cores, 1, 32, 1024 }, { cores, 1, 8, big },
+                { cores, 1, 32, big } }) {
                 if (java.util.Arrays.equals(c, configs.get(0)) == false) {
                     configs.add(c);
                 }

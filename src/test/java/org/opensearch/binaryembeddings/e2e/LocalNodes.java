@@ -60,6 +60,8 @@ public final class LocalNodes implements Closeable {
     private final String clusterName;
     private final Path root;
     private final Map<Integer, Node> nodes = new TreeMap<>();
+    /** Nodes started with a config folder of their own ({@link #ownConfig}). */
+    private final Map<Integer, Path> ownConfigs = new TreeMap<>();
     private final Thread shutdownHook;
 
     /**
@@ -88,6 +90,27 @@ public final class LocalNodes implements Closeable {
 
     public String clusterName() {
         return clusterName;
+    }
+
+    /**
+     * Gives node {@code i} a config folder of its own ({@code OPENSEARCH_PATH_CONF}): a copy of the installation's
+     * (opensearch.yml, jvm.options, log4j2 and the plugin's folder with its bundled models), made once and kept across
+     * restarts of the node, so a test can change it as an operator would (e.g. drop a model folder into
+     * {@code binary-embeddings/models/}) without touching the shared installation. Call before starting the node.
+     */
+    public Path ownConfig(int i) throws IOException, InterruptedException {
+        Path conf = root.resolve("node-" + i).resolve("config");
+        if (Files.isDirectory(conf) == false) {
+            Files.createDirectories(conf.getParent());
+            // a child process copies it: the test JVM's policy lets it read only below its tmpdir, not the installation
+            Process cp = new ProcessBuilder("cp", "-a", home.resolve("config").toString(), conf.toString()).redirectErrorStream(true).start();
+            String out = new String(cp.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (cp.waitFor() != 0) {
+                throw new IOException("copying " + home.resolve("config") + " failed: " + out);
+            }
+        }
+        ownConfigs.put(i, conf);
+        return conf;
     }
 
     /** The shared file-system snapshot repository (path.repo of every node). */
@@ -180,6 +203,9 @@ public final class LocalNodes implements Closeable {
         env.put("JAVA_HOME", javaHome);
         env.put("OPENSEARCH_JAVA_HOME", javaHome);
         env.put("OPENSEARCH_TMPDIR", node.dir.resolve("tmp").toString());
+        if (ownConfigs.containsKey(i)) {
+            env.put("OPENSEARCH_PATH_CONF", ownConfigs.get(i).toString());
+        }
         env.put("OPENSEARCH_JAVA_OPTS", String.join(" ", jvm));
         node.builder = pb;
         node.startProcess();
