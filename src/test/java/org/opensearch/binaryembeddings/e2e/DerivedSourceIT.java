@@ -11,6 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
+import static org.opensearch.binaryembeddings.testsupport.Vectors.unit;
+
 /**
  * Vectors are stored once, in the codec's files, and rebuilt into {@code _source} when a document is read (issue 15),
  * on a real node: GET and search hits show them (exact float32 values of the truncated, normalized vector; the int8
@@ -209,18 +211,6 @@ public class DerivedSourceIT extends RealNodeTestCase {
             assertEquals(hexBits(v[i]), s.get("b"));
             assertEquals(i, ((Number) s.get("n")).intValue());
         }
-    }
-
-    private static float[] unit(float[] v) {
-        double norm = 0;
-        for (float x : v) {
-            norm += (double) x * x;
-        }
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = (float) (v[i] / Math.sqrt(norm));
-        }
-        return out;
     }
 
     @SuppressWarnings("unchecked")
