@@ -28,7 +28,23 @@ public final class Vectors {
         return cosine(x, y);
     }
 
-    /** A new array: {@code v} scaled to unit length ({@code v} is left as it is). */
+    /**
+     * A new array: {@code v} divided by its length in double, the way the mapper normalizes a cosine field's vector
+     * before storing it (so a test can predict the stored values exactly).
+     */
+    public static float[] unitAsStored(float[] v) {
+        double norm = 0;
+        for (float x : v) {
+            norm += (double) x * x;
+        }
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = (float) (v[i] / Math.sqrt(norm));
+        }
+        return out;
+    }
+
+    /** A new array: {@code v} scaled to unit length by a float reciprocal ({@code v} is left as it is). */
     public static float[] unit(float[] v) {
         return normalizeInPlace(v.clone());
     }
