@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import static org.opensearch.binaryembeddings.testsupport.SearchResponses.ids;
+
 /**
  * End-to-end latency and quality against a running node with the plugin (bin/bench --e2e starts one on port 9280):
  * the bundled bge-small-en-v1.5-q model, a local_embedding pipeline, msmarco-5k bulk-indexed through it into one shard
@@ -171,15 +173,6 @@ public final class E2eBench {
         long[] s = values.clone();
         Arrays.sort(s);
         return s[(int) Math.min(s.length - 1, Math.floor(p * s.length))];
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<String> ids(Map<String, Object> r) {
-        List<String> out = new ArrayList<>();
-        for (Map<String, Object> hit : (List<Map<String, Object>>) ((Map<String, Object>) r.get("hits")).get("hits")) {
-            out.add((String) hit.get("_id"));
-        }
-        return out;
     }
 
     @SuppressWarnings("unchecked")

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import static org.opensearch.binaryembeddings.testsupport.SearchResponses.ids;
+
 /**
  * msmarco-5k (read from the shared data at run time) through the pipeline once, into a float32 index with the field's
  * defaults; reindexed (derived source: the rebuilt float32 values) into int8, and into both with {@code source:
@@ -111,14 +113,5 @@ public final class MsMarcoStorageBench {
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md.toString());
         System.out.print(md);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<String> ids(Map<String, Object> r) {
-        List<String> out = new ArrayList<>();
-        for (Map<String, Object> h : (List<Map<String, Object>>) ((Map<String, Object>) r.get("hits")).get("hits")) {
-            out.add((String) h.get("_id"));
-        }
-        return out;
     }
 }

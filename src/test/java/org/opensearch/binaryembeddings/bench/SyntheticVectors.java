@@ -1,5 +1,7 @@
 package org.opensearch.binaryembeddings.bench;
 
+import org.opensearch.binaryembeddings.testsupport.Vectors;
+
 import java.util.Arrays;
 import java.util.Random;
 import java.util.SplittableRandom;
@@ -64,15 +66,15 @@ public final class SyntheticVectors {
         for (int j = 0; j < dims; j++) {
             scale[perm[j]] = (float) (1 / Math.sqrt(1 + j / 32.0));
         }
-        float[] muV = times(unit(scaledGaussian(r)), mu);
+        float[] muV = times(Vectors.normalizeInPlace(scaledGaussian(r)), mu);
         int topics = Math.max(4, clusters / 10);
         float[][] topicCenters = new float[topics][];
         bases = new float[topics][][];
         for (int t = 0; t < topics; t++) {
-            topicCenters[t] = add(muV, unit(scaledGaussian(r)), 1);
+            topicCenters[t] = add(muV, Vectors.normalizeInPlace(scaledGaussian(r)), 1);
             bases[t] = new float[rank][];
             for (int b = 0; b < rank; b++) {
-                bases[t][b] = times(unit(scaledGaussian(r)), 1 / Math.sqrt(rank));
+                bases[t][b] = times(Vectors.normalizeInPlace(scaledGaussian(r)), 1 / Math.sqrt(rank));
             }
         }
         centers = new float[clusters][];
@@ -81,7 +83,7 @@ public final class SyntheticVectors {
         double total = 0;
         for (int k = 0; k < clusters; k++) {
             topicOf[k] = r.nextInt(topics);
-            centers[k] = add(topicCenters[topicOf[k]], unit(scaledGaussian(r)), cluster);
+            centers[k] = add(topicCenters[topicOf[k]], Vectors.normalizeInPlace(scaledGaussian(r)), cluster);
             total += 1.0 / (k + 10);
             cumulative[k] = total;
         }
@@ -129,7 +131,7 @@ public final class SyntheticVectors {
             for (int j = 0; j < dims; j++) {
                 v[j] += f * iso[j];
             }
-            out[i] = unit(v);
+            out[i] = Vectors.normalizeInPlace(v);
         }
         return out;
     }
@@ -163,16 +165,4 @@ public final class SyntheticVectors {
         return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
     }
 
-    /** {@code v} scaled to unit length (in place) and returned. */
-    public static float[] unit(float[] v) {
-        double norm = 0;
-        for (float x : v) {
-            norm += x * x;
-        }
-        float inv = (float) (1 / Math.sqrt(norm));
-        for (int i = 0; i < v.length; i++) {
-            v[i] *= inv;
-        }
-        return v;
-    }
 }

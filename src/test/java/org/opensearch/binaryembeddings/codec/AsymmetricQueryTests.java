@@ -12,6 +12,7 @@ import org.apache.lucene.store.MMapDirectory;
 import org.apache.lucene.store.RandomAccessInput;
 import org.apache.lucene.tests.util.LuceneTestCase;
 import org.apache.lucene.util.hnsw.RandomVectorScorer;
+import org.opensearch.binaryembeddings.testsupport.Vectors;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ public class AsymmetricQueryTests extends LuceneTestCase {
         Random random = new Random(7);
         for (int binaryDims : new int[] { 8, 24, 64, 72, 384 }) {
             int dims = binaryDims + 16; // truncate_to beyond the bits: those dims are not scored
-            float[] query = BinaryTestSupport.unit(BinaryTestSupport.gaussian(random, dims));
+            float[] query = Vectors.unit(BinaryTestSupport.gaussian(random, dims));
             byte[][] docs = new byte[50][];
             for (int d = 0; d < docs.length; d++) {
                 docs[d] = SignBits.pack(BinaryTestSupport.gaussian(random, binaryDims), binaryDims);

@@ -27,7 +27,8 @@ import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.bitsField;
 import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.doc;
 import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.floatField;
 import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.gaussian;
-import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.unit;
+import static org.opensearch.binaryembeddings.testsupport.Vectors.unit;
+
 
 /**
  * One flipped byte anywhere in a data file of the format (.brv rescoring values, .vec packed bits, .vex graph) makes

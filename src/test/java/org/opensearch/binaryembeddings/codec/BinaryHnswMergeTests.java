@@ -38,7 +38,8 @@ import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.floatField
 import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.gaussian;
 import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.scores;
 import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.tieAwareRecall;
-import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.unit;
+import static org.opensearch.binaryembeddings.testsupport.Vectors.unit;
+
 
 /** Several segments with deletes merged into one: stored data, CheckIndex, search against exact search, graph reuse. */
 public class BinaryHnswMergeTests extends LuceneTestCase {

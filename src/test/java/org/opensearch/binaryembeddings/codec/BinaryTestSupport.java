@@ -74,19 +74,6 @@ public final class BinaryTestSupport {
         return v;
     }
 
-    public static float[] unit(float[] v) {
-        double norm = 0;
-        for (float x : v) {
-            norm += x * x;
-        }
-        float inv = (float) (1 / Math.sqrt(norm));
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = v[i] * inv;
-        }
-        return out;
-    }
-
     /** Exact scores of the query against every candidate (null entries are skipped), best first; ties by index. */
     static List<ScoreDoc> exactTop(BitSimilarity similarity, byte[] query, byte[][] candidates, int n) {
         List<ScoreDoc> all = new ArrayList<>();

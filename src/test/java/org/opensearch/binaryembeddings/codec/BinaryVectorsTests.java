@@ -42,7 +42,8 @@ import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.floatField
 import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.gaussian;
 import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.scores;
 import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.tieAwareRecall;
-import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.unit;
+import static org.opensearch.binaryembeddings.testsupport.Vectors.unit;
+
 
 /** The query-facing API: search by bits (graph, filtered, exact), rescoring values, bits by doc, reader unwrapping. */
 public class BinaryVectorsTests extends LuceneTestCase {

@@ -21,6 +21,9 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import static org.opensearch.binaryembeddings.testsupport.SearchResponses.hits;
+import static org.opensearch.binaryembeddings.testsupport.SearchResponses.ids;
+
 /**
  * Bad input against a real node, as one table: mappings, documents, bulk requests, the local_embedding processor, both
  * queries and our REST endpoints. Each row is one request with the status it must get (never a 5xx) and the parameter
@@ -754,11 +757,4 @@ public class BadInputMatrixIT extends RealNodeTestCase {
         return map(map(docOrHit).get("_source"));
     }
 
-    private static List<Map<String, Object>> hits(Map<String, Object> response) {
-        return list(map(response.get("hits")).get("hits"));
-    }
-
-    private static List<String> ids(Map<String, Object> response) {
-        return hits(response).stream().map(h -> (String) h.get("_id")).toList();
-    }
 }

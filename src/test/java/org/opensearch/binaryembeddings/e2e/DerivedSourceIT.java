@@ -11,6 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
+import static org.opensearch.binaryembeddings.testsupport.Vectors.unitAsStored;
+
 /**
  * Vectors are stored once, in the codec's files, and rebuilt into {@code _source} when a document is read (issue 15),
  * on a real node: GET and search hits show them (exact float32 values of the truncated, normalized vector; the int8
@@ -82,7 +84,7 @@ public class DerivedSourceIT extends RealNodeTestCase {
 
     /** What the field stores for {@code v}: the leading TRUNC values, unit length (divided in double, as VectorInput does). */
     private static float[] truncatedUnit(float[] v) {
-        return unit(java.util.Arrays.copyOf(v, TRUNC));
+        return unitAsStored(java.util.Arrays.copyOf(v, TRUNC));
     }
 
     private static String hexBits(float[] v) {
@@ -163,7 +165,7 @@ public class DerivedSourceIT extends RealNodeTestCase {
             assertArrayEquals("float32: the stored truncated unit vector, exactly", truncatedUnit(v[i]), floats(s.get("e")), 0f);
             float[] q = floats(s.get("q"));
             assertEquals(DIMS, q.length);
-            float[] unit = unit(v[i]);
+            float[] unit = unitAsStored(v[i]);
             for (int j = 0; j < DIMS; j++) {
                 assertEquals("int8: the stored approximation", unit[j], q[j], 0.02f);
             }
@@ -205,22 +207,10 @@ public class DerivedSourceIT extends RealNodeTestCase {
         for (int i = 0; i < DOCS; i += 9) {
             Map<String, Object> s = source("core", Integer.toString(i));
             assertArrayEquals(truncatedUnit(v[i]), floats(s.get("e")), 0f);
-            assertArrayEquals(unit(v[i]), floats(s.get("q")), 0.02f);
+            assertArrayEquals(unitAsStored(v[i]), floats(s.get("q")), 0.02f);
             assertEquals(hexBits(v[i]), s.get("b"));
             assertEquals(i, ((Number) s.get("n")).intValue());
         }
-    }
-
-    private static float[] unit(float[] v) {
-        double norm = 0;
-        for (float x : v) {
-            norm += (double) x * x;
-        }
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = (float) (v[i] / Math.sqrt(norm));
-        }
-        return out;
     }
 
     @SuppressWarnings("unchecked")

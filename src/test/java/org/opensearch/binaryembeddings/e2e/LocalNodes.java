@@ -1,5 +1,6 @@
 package org.opensearch.binaryembeddings.e2e;
 
+import org.opensearch.binaryembeddings.testsupport.TestFiles;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.util.Timeout;
 import org.opensearch.client.Request;
@@ -71,7 +72,7 @@ public final class LocalNodes implements Closeable {
         this.home = home();
         this.clusterName = clusterName;
         this.root = Path.of(System.getProperty("java.io.tmpdir"), "local-nodes", clusterName).toAbsolutePath();
-        deleteRecursively(root);
+        TestFiles.deleteRecursively(root);
         Files.createDirectories(root.resolve("repo"));
         this.shutdownHook = new Thread(this::killAll, "local-nodes-cleanup-" + clusterName);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -493,14 +494,4 @@ public final class LocalNodes implements Closeable {
         }
     }
 
-    private static void deleteRecursively(Path p) throws IOException {
-        if (Files.exists(p) == false) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        }
-    }
 }

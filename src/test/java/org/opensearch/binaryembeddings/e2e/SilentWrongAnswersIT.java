@@ -15,6 +15,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
+import static org.opensearch.binaryembeddings.testsupport.SearchResponses.hits;
+import static org.opensearch.binaryembeddings.testsupport.SearchResponses.ids;
+
 /**
  * Answers that used to be silently wrong or silently empty (issue 19), against a real node: each must now be right or
  * a 400 that says what to write instead.
@@ -413,15 +416,6 @@ public class SilentWrongAnswersIT extends RealNodeTestCase {
             out.add(h.get("_id") + "@" + String.format(Locale.ROOT, "%.5f", ((Number) h.get("_score")).doubleValue()));
         }
         return out;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> hits(Map<String, Object> response) {
-        return (List<Map<String, Object>>) ((Map<String, Object>) response.get("hits")).get("hits");
-    }
-
-    private static List<String> ids(Map<String, Object> response) {
-        return hits(response).stream().map(h -> (String) h.get("_id")).toList();
     }
 
     private static String json(String singleQuoted) {

@@ -1,5 +1,6 @@
 package org.opensearch.binaryembeddings.e2e;
 
+import org.opensearch.binaryembeddings.testsupport.Vectors;
 import org.opensearch.client.Request;
 import org.opensearch.client.RequestOptions;
 import org.opensearch.client.WarningsHandler;
@@ -57,17 +58,6 @@ public class SkipExistingIT extends RealNodeTestCase {
         return ((List<List<Object>>) r.get("embeddings")).get(0);
     }
 
-    private static double cosine(List<Object> a, List<Object> b) {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.size(); i++) {
-            double x = ((Number) a.get(i)).doubleValue(), y = ((Number) b.get(i)).doubleValue();
-            dot += x * y;
-            na += x * x;
-            nb += y * y;
-        }
-        return dot / Math.sqrt(na * nb);
-    }
-
     public void testReembedsExactlyWhenTheTextChanges() throws Exception {
         createIndex("skip", true);
         String a = "Nerve cells pass electrical impulses along their long, thin fibres.";
@@ -89,7 +79,7 @@ public class SkipExistingIT extends RealNodeTestCase {
         assertEquals(before + 1, embedded());
         List<Object> second = vector("skip", "1");
         assertNotEquals(first, second);
-        assertEquals(1.0, cosine(second, embedPassage(b)), 1e-3);
+        assertEquals(1.0, Vectors.cosine(second, embedPassage(b)), 1e-3);
         long afterEmbed = embedded();
 
         // the whole document sent again with the same text and no vector: the stored vector is reused
@@ -100,7 +90,7 @@ public class SkipExistingIT extends RealNodeTestCase {
         // sent again with another text: embedded
         call("PUT", "/skip/_doc/1", "{\"text\": \"" + a + "\"}");
         assertEquals(afterEmbed + 1, embedded());
-        assertEquals(1.0, cosine(vector("skip", "1"), first), 1e-3);
+        assertEquals(1.0, Vectors.cosine(vector("skip", "1"), first), 1e-3);
 
         // a vector the request brings itself is the caller's: kept, no inference
         List<Double> own = new ArrayList<>();

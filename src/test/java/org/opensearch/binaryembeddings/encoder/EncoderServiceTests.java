@@ -8,7 +8,8 @@ import java.util.List;
 
 import static org.opensearch.binaryembeddings.encoder.TestModels.BGE;
 import static org.opensearch.binaryembeddings.encoder.TestModels.MINILM;
-import static org.opensearch.binaryembeddings.encoder.TestModels.cosine;
+import static org.opensearch.binaryembeddings.testsupport.Vectors.cosine;
+
 
 /** The encoder with the two bundled models, loaded once for the class. */
 public class EncoderServiceTests extends LoadedModelsTestCase {

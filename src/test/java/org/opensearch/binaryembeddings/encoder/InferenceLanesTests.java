@@ -1,5 +1,6 @@
 package org.opensearch.binaryembeddings.encoder;
 
+import org.opensearch.binaryembeddings.testsupport.Vectors;
 import org.opensearch.action.support.PlainActionFuture;
 import org.opensearch.binaryembeddings.testdata.Corpus;
 import org.opensearch.test.OpenSearchTestCase;
@@ -78,8 +79,8 @@ public class InferenceLanesTests extends OpenSearchTestCase {
                 // same batch without it ("\u200Bwords\u200B" tokenizes as "words"); batch vs single differs for int8
                 // models (cosine 0.98 for all-minilm on these two-word texts), so the comparison is batch to batch
                 List<float[]> same = service.encodePassages(model, List.of("fine words", "words"));
-                assertTrue(TestModels.cosine(v.get(0), same.get(0)) >= 0.9999);
-                assertTrue(TestModels.cosine(v.get(2), same.get(1)) >= 0.9999);
+                assertTrue(Vectors.cosine(v.get(0), same.get(0)) >= 0.9999);
+                assertTrue(Vectors.cosine(v.get(2), same.get(1)) >= 0.9999);
                 assertNotNull(v.get(2));
             }
             // 60,000 emoji are 120,000 UTF-16 units but 60,000 characters: under the default 100,000

@@ -11,7 +11,8 @@ import java.util.List;
 
 import static org.opensearch.binaryembeddings.encoder.TestModels.BGE;
 import static org.opensearch.binaryembeddings.encoder.TestModels.MINILM;
-import static org.opensearch.binaryembeddings.encoder.TestModels.cosine;
+import static org.opensearch.binaryembeddings.testsupport.Vectors.cosine;
+
 
 /**
  * Our encoder against an independent implementation (langchain4j's in-process models: same ONNX files, their own

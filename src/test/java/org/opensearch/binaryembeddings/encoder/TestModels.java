@@ -59,16 +59,6 @@ public final class TestModels {
         }
     }
 
-    public static double cosine(float[] a, float[] b) {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-    }
-
     public static double norm(float[] a) {
         double s = 0;
         for (float x : a) {

@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.opensearch.binaryembeddings.encoder.TestModels.BGE;
 import static org.opensearch.binaryembeddings.encoder.TestModels.MINILM;
-import static org.opensearch.binaryembeddings.encoder.TestModels.cosine;
+import static org.opensearch.binaryembeddings.testsupport.Vectors.cosine;
+
 
 public class LocalEmbeddingProcessorTests extends LoadedModelsTestCase {
 

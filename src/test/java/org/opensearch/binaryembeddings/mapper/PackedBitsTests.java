@@ -2,8 +2,8 @@ package org.opensearch.binaryembeddings.mapper;
 
 import org.opensearch.test.OpenSearchTestCase;
 
-import java.util.HexFormat;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 
 /**

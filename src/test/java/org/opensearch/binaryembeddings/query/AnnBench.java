@@ -1,5 +1,6 @@
 package org.opensearch.binaryembeddings.query;
 
+import org.opensearch.binaryembeddings.testsupport.TestFiles;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.KnnVectorsReader;
@@ -289,7 +290,7 @@ public final class AnnBench {
         int n = docs.length;
         int[][] truth = groundTruth(o, name, docs, queries);
         Path dir = o.work().resolve(name);
-        deleteRecursively(dir);
+        TestFiles.deleteRecursively(dir);
         Files.createDirectories(dir);
 
         // build, interleaved in chunks of documents
@@ -1006,21 +1007,6 @@ public final class AnnBench {
             java.time.LocalDate.now()
         ));
         return s.toString();
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        if (Files.exists(p) == false) {
-            return;
-        }
-        try (var walk = Files.walk(p)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> {
-                try {
-                    Files.delete(f);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
     }
 
     static void log(String format, Object... args) {

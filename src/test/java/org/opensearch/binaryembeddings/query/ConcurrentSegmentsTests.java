@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
 import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.codec;
 import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.floatField;
 import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.gaussian;
-import static org.opensearch.binaryembeddings.codec.BinaryTestSupport.unit;
+import static org.opensearch.binaryembeddings.testsupport.Vectors.unit;
+
 
 /**
  * binary_knn searches each segment as a task on the searcher's executor: with an executor (OpenSearch's concurrent

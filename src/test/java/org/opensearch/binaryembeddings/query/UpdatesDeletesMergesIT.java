@@ -4,7 +4,7 @@ import org.opensearch.action.bulk.BulkRequestBuilder;
 import org.opensearch.action.bulk.BulkResponse;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.binaryembeddings.BinaryEmbeddingsPlugin;
-import org.opensearch.binaryembeddings.testdata.ExactSearch;
+import org.opensearch.binaryembeddings.testsupport.Vectors;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.xcontent.XContentType;
 import org.opensearch.index.query.QueryBuilders;
@@ -189,6 +189,6 @@ public class UpdatesDeletesMergesIT extends OpenSearchIntegTestCase {
 
     /** The field's rescoring score: cosine as Lucene scores it, (1 + cos) / 2. */
     private static double score(float[] a, float[] b) {
-        return (1 + ExactSearch.cosine(a, b)) / 2;
+        return (1 + Vectors.cosine(a, b)) / 2;
     }
 }
