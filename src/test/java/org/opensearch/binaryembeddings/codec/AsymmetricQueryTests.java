@@ -94,7 +94,7 @@ public class AsymmetricQueryTests extends LuceneTestCase {
                     IndexWriterConfig iwc = new IndexWriterConfig().setCodec(BinaryTestSupport.codec(new BinaryHnswVectorsFormat(16, 100)));
                     try (IndexWriter w = new IndexWriter(dir, iwc)) {
                         for (int d = 0; d < 300; d++) {
-                            float[] v = BinaryTestSupport.unit(BinaryTestSupport.gaussian(random, binaryDims));
+                            float[] v = Vectors.unit(BinaryTestSupport.gaussian(random, binaryDims));
                             w.addDocument(d % 7 == 3 ? new Document() : BinaryTestSupport.doc(BinaryTestSupport.floatField("v", v,
                                 VectorSimilarityFunction.COSINE, binaryDims, similarity, RescorePrecision.FLOAT32)));
                         }
@@ -104,7 +104,7 @@ public class AsymmetricQueryTests extends LuceneTestCase {
                         ByteVectorValues mapped = BinaryVectors.forLeaf(reader.leaves().get(0).reader(), "v").bitValues();
                         assertTrue("the bits are a mapped slice: " + mapped.getClass(),
                             mapped instanceof HasIndexSlice s && s.getSlice() instanceof RandomAccessInput);
-                        float[] query = BinaryTestSupport.unit(BinaryTestSupport.gaussian(random, binaryDims));
+                        float[] query = Vectors.unit(BinaryTestSupport.gaussian(random, binaryDims));
                         // the asymmetric target, then the query's packed bits (a Hamming / Jaccard walk)
                         assertInPlaceEqualsCopied(similarity, mapped, AsymmetricQuery.encode(query, binaryDims));
                         assertInPlaceEqualsCopied(similarity, mapped, SignBits.pack(query, binaryDims));

@@ -9,6 +9,7 @@ import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.MMapDirectory;
 import org.apache.lucene.util.hnsw.RandomVectorScorer;
+import org.opensearch.binaryembeddings.testsupport.TestFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,11 +39,7 @@ public final class GraphScorerBench {
                 Files.writeString(Path.of(args[1]), md);
             }
         } finally {
-            try (var walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+            TestFiles.deleteRecursively(dir);
         }
         System.exit(0);
     }

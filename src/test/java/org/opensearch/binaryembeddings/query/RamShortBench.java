@@ -36,6 +36,7 @@ import org.opensearch.binaryembeddings.codec.BitSimilarity;
 import org.opensearch.binaryembeddings.codec.RescorePrecision;
 import org.opensearch.binaryembeddings.codec.SignBits;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec;
+import org.opensearch.binaryembeddings.testsupport.TestFiles;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -177,7 +178,7 @@ public final class RamShortBench {
             log("indexes of %,d vectors already under %s", n, dir);
             return;
         }
-        deleteRecursively(dir);
+        TestFiles.deleteRecursively(dir);
         Files.createDirectories(dir);
         SyntheticVectors gen = SyntheticVectors.forSize(n);
         float[][] docs = gen.documents(n);
@@ -391,17 +392,6 @@ public final class RamShortBench {
                 for (int id : truth[q]) {
                     out.writeInt(id);
                 }
-            }
-        }
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        if (Files.exists(p) == false) {
-            return;
-        }
-        try (var walk = Files.walk(p)) {
-            for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
             }
         }
     }
