@@ -42,16 +42,30 @@ public final class EncoderSettings {
     );
 
     /**
+     * ONNX Runtime intra-op threads per running batch. Default: 2 (1 on a one-processor node). Measured with
+     * bin/bench --inference on 2 cores: a pipeline bulk with one batch at a time on two ONNX threads ran at 1.75× langchain4j's
+     * embedAll, with two batches at a time on one ONNX thread each at 1.25× (the encoder alone was within 10% either
+     * way); so a node's ingest uses its cores as {@link #INFERENCE_THREADS} batches × 2 threads.
+     */
+    public static final Setting<Integer> INTRA_OP_THREADS = new Setting<>(
+        PREFIX + "inference.intra_op_threads",
+        s -> Integer.toString(Math.min(2, Math.max(1, OpenSearchExecutors.allocatedProcessors(s)))),
+        v -> Setting.parseInt(v, 1, 64, PREFIX + "inference.intra_op_threads"),
+        Property.NodeScope
+    );
+
+    /**
      * Threads of the {@value #THREAD_POOL} pool (the ingest lane), i.e. how many ingest batches run at once, each on
-     * one core (intra_op_threads 1). Default: the allocated processors, so bulk embedding uses every core the node has
-     * whenever nothing else runs; queries do not wait behind it (they have their own lane and only share the CPU), and
-     * the threads sleep when there is no ingest. Half the processors when a mixed node's search and indexing must keep
-     * cores of their own under heavy ingest (README, sizing). Half was the default before: bulk ingest on a 2-core node
-     * then used one core and ran at 0.81× langchain4j's embedAll, which uses them all.
+     * {@link #INTRA_OP_THREADS} cores. Default: the allocated processors divided by the intra-op threads (at least 1),
+     * so bulk embedding uses every core whenever nothing else runs; queries do not wait behind it (they have their own
+     * lane and only share the CPU), and the threads sleep when there is no ingest. Half of that when a mixed node's
+     * search and indexing must keep cores of their own under heavy ingest (README, sizing). Before, the default was
+     * half the processors with one ONNX thread each: bulk ingest on a 2-core node used one core and ran at 0.81×
+     * langchain4j's embedAll.
      */
     public static final Setting<Integer> INFERENCE_THREADS = new Setting<>(
         PREFIX + "inference.threads",
-        s -> Integer.toString(Math.max(1, OpenSearchExecutors.allocatedProcessors(s))),
+        s -> Integer.toString(Math.max(1, OpenSearchExecutors.allocatedProcessors(s) / INTRA_OP_THREADS.get(s))),
         v -> Setting.parseInt(v, 1, 256, PREFIX + "inference.threads"),
         Property.NodeScope
     );
@@ -84,8 +98,6 @@ public final class EncoderSettings {
         Property.NodeScope
     );
 
-    /** ONNX Runtime intra-op threads per running batch. */
-    public static final Setting<Integer> INTRA_OP_THREADS = Setting.intSetting(PREFIX + "inference.intra_op_threads", 1, 1, 64, Property.NodeScope);
 
     /** Tasks (batches or queries) that may wait for an inference thread; more are rejected (HTTP 429). */
     public static final Setting<Integer> QUEUE_SIZE = Setting.intSetting(PREFIX + "inference.queue_size", 1000, 1, 100_000, Property.NodeScope);

@@ -46,7 +46,8 @@ public final class EncoderBench {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int cores = Runtime.getRuntime().availableProcessors();
         EncoderSettings.Config shipped = EncoderSettings.Config.defaults();
-        int shippedThreads = cores; // plugins.binary_embeddings.inference.threads defaults to the allocated processors
+        // plugins.binary_embeddings.inference.threads defaults to the allocated processors / intra-op threads
+        int shippedThreads = Math.max(1, cores / shipped.intraOpThreads());
         List<int[]> configs = new ArrayList<>();
         if (args.length > 1) {
             for (int i = 1; i < args.length; i++) {
@@ -58,7 +59,7 @@ public final class EncoderBench {
             int big = 1_000_000; // no token cap: count-only batches
             // around the shipped point: half the threads, two ONNX threads per batch, other token caps, count-only batches
             int half = Math.max(1, cores / 2);
-            for (int[] c : new int[][] { { half, 1, 32, 512 }, { half, 2, 32, 512 }, { cores, 1, 32, 256 }, { cores, 1, 32, 1024 }, { cores, 1, 8, big },
+            for (int[] c : new int[][] { { cores, 1, 32, 512 }, { half, 1, 32, 512 }, { half, 2, 32, 256 }, { half, 2, 32, 1024 }, { cores, 1, 8, big },
                 { cores, 1, 32, big } }) {
                 if (java.util.Arrays.equals(c, configs.get(0)) == false) {
                     configs.add(c);
