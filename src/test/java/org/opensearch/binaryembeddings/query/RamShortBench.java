@@ -78,9 +78,9 @@ public final class RamShortBench {
     static final int TIMED_QUERIES = 200;
     /**
      * Time bounds per point: where every visited node is a disk read a float-graph query can take a second, so a point
-     * stops warming up after 30 s and stops timing after 60 s (and at least 20 queries); the table says how many ran.
+     * stops warming up after 20 s and stops timing after 40 s (and at least 20 queries); the table says how many ran.
      */
-    static final long WARMUP_NANOS = 30_000_000_000L, TIMED_NANOS = 60_000_000_000L;
+    static final long WARMUP_NANOS = 20_000_000_000L, TIMED_NANOS = 40_000_000_000L;
     static final int MIN_TIMED_QUERIES = 20;
 
     static final BinaryEmbeddingSpec SPEC = new BinaryEmbeddingSpec(
@@ -296,12 +296,13 @@ public final class RamShortBench {
                         }
                     }
                 }
-                long faults = majorFaults() - faults0;
+                long faults1 = majorFaults();
+                double faultsPerQuery = faults0 < 0 || faults1 < 0 ? Double.NaN : (faults1 - faults0) / (double) timed;
                 lat = Arrays.copyOf(lat, timed);
                 Arrays.sort(lat);
                 double qps = timed / (Arrays.stream(lat).sum() / 1e9);
                 String line = String.format(Locale.ROOT, "%s\t%s\t%.4f\t%.1f\t%.0f\t%.0f\t%.1f\t%d%n", c.name(), p.param(),
-                    hits / (double) (K * timed), qps, lat[timed / 2] / 1e3, lat[timed * 99 / 100] / 1e3, faults / (double) timed, timed);
+                    hits / (double) (K * timed), qps, lat[timed / 2] / 1e3, lat[timed * 99 / 100] / 1e3, faultsPerQuery, timed);
                 log("%s", line.strip());
                 lines.append(line);
             }
@@ -320,11 +321,18 @@ public final class RamShortBench {
         return out;
     }
 
-    /** This process's major page faults so far (field 12 of /proc/self/stat): reads that went to the disk. */
-    static long majorFaults() throws IOException {
-        String stat = Files.readString(Path.of("/proc/self/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[9]);
+    /**
+     * This process's major page faults so far (field 12 of /proc/self/stat): reads that went to the disk; -1 where
+     * /proc cannot be read (the smoke test runs under the test framework's file policy).
+     */
+    static long majorFaults() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[9]);
+        } catch (IOException | SecurityException | RuntimeException e) {
+            return -1;
+        }
     }
 
     // -----------------------------------------------------------------------------------------------------------------
