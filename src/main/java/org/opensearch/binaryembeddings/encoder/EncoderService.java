@@ -245,6 +245,16 @@ public final class EncoderService implements Closeable {
         }
     }
 
+    /**
+     * Where each content token of {@code text} lies in it for model {@code model} (null: the default), untruncated:
+     * token {@code i} covers the UTF-16 offsets {@code [spans[2i], spans[2i+1])}. Runs the tokenizer on the calling
+     * thread (cheap next to inference); waits for a model still loading.
+     */
+    public int[] tokenSpans(String model, String text) {
+        ModelRegistry.Model m = registry.known(model);
+        return registry.ready(m).tokenSpans(text);
+    }
+
     /** Longest text accepted, in characters ({@code plugins.binary_embeddings.max_text_chars}). */
     public int maxTextChars() {
         return config.maxTextChars();
@@ -288,6 +298,7 @@ public final class EncoderService implements Closeable {
             one.put("status", m.info().status().name().toLowerCase(Locale.ROOT));
             one.put("texts", s.texts());
             one.put("batches", s.batches());
+            one.put("tokens", s.tokens());
             one.put("total_latency_ms", s.totalNanos() / 1_000_000L);
             one.put("mean_batch_latency_ms", s.meanBatchLatencyMillis());
             one.put("mean_text_latency_ms", s.meanTextLatencyMillis());

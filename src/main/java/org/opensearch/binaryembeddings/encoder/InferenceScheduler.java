@@ -205,8 +205,10 @@ final class InferenceScheduler {
     private static void runBatch(ModelRegistry.Model m, OnnxEncoder encoder, List<long[]> tokens, int[] batch, float[][] out) {
         long t0 = System.nanoTime();
         List<long[]> inputs = new ArrayList<>(batch.length);
+        long tokenCount = 0;
         for (int i : batch) {
             inputs.add(tokens.get(i));
+            tokenCount += tokens.get(i).length;
         }
         float[][] vectors;
         try {
@@ -217,7 +219,7 @@ final class InferenceScheduler {
         for (int j = 0; j < batch.length; j++) {
             out[batch[j]] = vectors[j];
         }
-        m.stats.record(batch.length, System.nanoTime() - t0);
+        m.stats.record(batch.length, tokenCount, System.nanoTime() - t0);
     }
 
     static List<float[]> asList(float[][] out) {
