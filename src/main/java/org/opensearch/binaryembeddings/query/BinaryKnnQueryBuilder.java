@@ -68,6 +68,11 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
      * the candidates like {@code filter} instead of removing hits after the top k were chosen.
      */
     private final Map<String, QueryBuilder> aliasFilters;
+    /**
+     * Inside a {@code nested} query: how many best chunks of each of the k parent documents match (the parent's
+     * {@code inner_hits}; with the nested {@code score_mode} {@code avg}, the parent's score is their mean).
+     */
+    private int chunksPerParent = 1;
 
     BinaryKnnQueryBuilder(
         QueryServices services,
@@ -120,6 +125,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         this.encoded = readFloats(in);
         this.pendingEncoding = null;
         this.aliasFilters = in.readBoolean() ? in.readMap(StreamInput::readString, i -> i.readNamedWriteable(QueryBuilder.class)) : null;
+        this.chunksPerParent = in.readVInt();
     }
 
     @Override
@@ -143,6 +149,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         if (aliasFilters != null) {
             out.writeMap(aliasFilters, StreamOutput::writeString, StreamOutput::writeNamedWriteable);
         }
+        out.writeVInt(chunksPerParent);
     }
 
     static float[] readFloats(StreamInput in) throws IOException {
@@ -198,6 +205,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
     private BinaryKnnQueryBuilder withEncoding(String newModel, float[] newEncoded, Supplier<float[]> pending, QueryBuilder newFilter, Map<String, QueryBuilder> newAliasFilters) {
         BinaryKnnQueryBuilder b = new BinaryKnnQueryBuilder(services, field, queryText, vector, bits, newModel, k, numCandidates, oversample, rescore, newFilter, minScore, newEncoded, pending, newAliasFilters);
         b.boost(boost).queryName(queryName);
+        b.chunksPerParent = chunksPerParent;
         return b;
     }
 
@@ -303,7 +311,36 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
             filterQuery = filterQuery == null ? a
                 : new BooleanQuery.Builder().add(filterQuery, BooleanClause.Occur.FILTER).add(a, BooleanClause.Occur.FILTER).build();
         }
-        return new BinaryKnnQuery(luceneField, spec, prepared, queryBits, k, shortlist(), resolvedNumCandidates(), rescore, filterQuery, minScore);
+        if (context.getParentFilter() == null) {
+            return new BinaryKnnQuery(luceneField, spec, prepared, queryBits, k, shortlist(), resolvedNumCandidates(), rescore, filterQuery, minScore);
+        }
+        return parentLevel(context, luceneField, spec, prepared, queryBits, filterQuery);
+    }
+
+    /**
+     * Inside a {@code nested} query (the vectors of a document's chunks): {@code k} counts parent documents, and
+     * {@code filter} selects parent documents (their chunks are searched).
+     */
+    private Query parentLevel(QueryShardContext context, String luceneField, BinaryEmbeddingSpec spec, float[] prepared, byte[] queryBits, Query filterQuery) {
+        org.apache.lucene.search.join.BitSetProducer parents = context.getParentFilter();
+        Query chunkFilter = filterQuery == null ? null : ParentDiversifiedKnnQuery.parentFilter(filterQuery, parentsQuery(context), parents);
+        int beam = numCandidates != null ? numCandidates : resolvedNumCandidates();
+        return new ParentDiversifiedKnnQuery(chunks -> {
+            int shortlist = (int) Math.min(Math.max(limits().maxNumCandidates(), chunks), Math.ceil(chunks * (double) oversample));
+            return new BinaryKnnQuery(luceneField, spec, prepared, queryBits, chunks, shortlist, Math.max(chunks, beam), rescore, chunkFilter, minScore);
+        }, k, chunksPerParent, parents, luceneField);
+    }
+
+    /** The documents the nested scope's objects belong to: top-level documents, or the enclosing nested objects. */
+    private static Query parentsQuery(QueryShardContext context) {
+        String path = context.nestedScope().getObjectMapper().fullPath();
+        for (int dot = path.lastIndexOf('.'); dot > 0; dot = path.lastIndexOf('.', dot - 1)) {
+            ObjectMapper up = context.getObjectMapper(path.substring(0, dot));
+            if (up != null && up.nested().isNested()) {
+                return up.nestedTypeFilter();
+            }
+        }
+        return org.opensearch.common.lucene.search.Queries.newNonNestedFilter();
     }
 
     /**
@@ -367,6 +404,9 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         if (minScore != null) {
             builder.field("min_score", minScore);
         }
+        if (chunksPerParent != 1) {
+            builder.field("chunks_per_parent", chunksPerParent);
+        }
         printBoostAndQueryName(builder);
         builder.endObject();
     }
@@ -386,6 +426,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         boolean rescore = true;
         QueryBuilder filter = null;
         Float minScore = null;
+        int chunksPerParent = 1;
         String current = null;
         XContentParser.Token token;
         while ((token = nextToken(parser, where)) != XContentParser.Token.END_OBJECT) {
@@ -408,11 +449,12 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
                     case "min_score" -> minScore = parser.floatValue(false);
                     case "boost" -> boost = parser.floatValue(false);
                     case "filter" -> filter = innerQuery(parser, current);
+                    case "chunks_per_parent" -> chunksPerParent = parser.intValue(false);
                     case null -> throw new ParsingException(parser.getTokenLocation(), "[" + where + "] malformed query");
                     default -> throw new ParsingException(
                         parser.getTokenLocation(),
                         "[" + where + "] unknown parameter [" + current + "]; expected one of field, query_text, vector, bits, model, k, "
-                            + "num_candidates, oversample, rescore, filter, min_score, boost, _name"
+                            + "num_candidates, oversample, rescore, filter, min_score, chunks_per_parent, boost, _name"
                     );
                 }
             } catch (IllegalArgumentException | IOException e) {
@@ -425,6 +467,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
             oversample = Math.min(DEFAULT_OVERSAMPLE, limitsOf(services).maxOversample());
         }
         BinaryKnnQueryBuilder b = new BinaryKnnQueryBuilder(services, field, queryText, vector, bits, model, k, numCandidates, oversample, rescore, filter, minScore, null, null, null);
+        b.chunksPerParent = chunksPerParent;
         b.validate(parser, where);
         b.boost(boost);
         b.queryName(queryName);
@@ -461,6 +504,8 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
                 + QueryLimits.MAX_NUM_CANDIDATES.getKey() + "), got [" + numCandidates + "]";
         } else if (minScore != null && (Float.isFinite(minScore) == false || minScore < 0)) {
             problem = "[min_score] must be a non-negative number, got [" + minScore + "]";
+        } else if (chunksPerParent < 1 || chunksPerParent > ParentDiversifiedKnnQuery.MAX_CHUNKS_PER_PARENT) {
+            problem = "[chunks_per_parent] must be between 1 and " + ParentDiversifiedKnnQuery.MAX_CHUNKS_PER_PARENT + ", got [" + chunksPerParent + "]";
         }
         if (problem != null) {
             throw new ParsingException(parser.getTokenLocation(), "[" + where + "] " + problem);
@@ -546,12 +591,13 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         return field.equals(o.field) && Objects.equals(queryText, o.queryText) && Arrays.equals(vector, o.vector)
             && Objects.equals(bits, o.bits) && Objects.equals(model, o.model) && k == o.k && Objects.equals(numCandidates, o.numCandidates)
             && oversample == o.oversample && rescore == o.rescore && Objects.equals(filter, o.filter) && Objects.equals(minScore, o.minScore)
-            && Arrays.equals(encoded, o.encoded) && pendingEncoding == o.pendingEncoding && Objects.equals(aliasFilters, o.aliasFilters);
+            && Arrays.equals(encoded, o.encoded) && pendingEncoding == o.pendingEncoding && Objects.equals(aliasFilters, o.aliasFilters)
+            && chunksPerParent == o.chunksPerParent;
     }
 
     @Override
     protected int doHashCode() {
-        return Objects.hash(field, queryText, Arrays.hashCode(vector), bits, model, k, numCandidates, oversample, rescore, filter, minScore, Arrays.hashCode(encoded), aliasFilters);
+        return Objects.hash(field, queryText, Arrays.hashCode(vector), bits, model, k, numCandidates, oversample, rescore, filter, minScore, Arrays.hashCode(encoded), aliasFilters, chunksPerParent);
     }
 
     @Override
