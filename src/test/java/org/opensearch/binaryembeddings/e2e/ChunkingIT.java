@@ -268,6 +268,52 @@ public class ChunkingIT extends RealNodeTestCase {
         assertEquals(ids(q1), ids(q2));
     }
 
+    /**
+     * Chunking's inference cost, from the stats counters: 20 long documents (about 1,000 to 4,800 words) chunked with
+     * 256-token windows, once without overlap (every token of the text read once: the text's tokens, T) and once with 32
+     * tokens of overlap. The content tokens read with overlap (tokens minus the 2 special tokens of each chunk) are at
+     * most (1 + 32 / (256 − 32)) × T: each window advances by at least max_tokens − overlap_tokens tokens but the last.
+     */
+    public void testChunkingCostsAtMostTheTextPlusTheOverlapShare() throws Exception {
+        awaitModel();
+        StringBuilder bulk = new StringBuilder();
+        int words = 0;
+        for (int j = 0; j < 20; j++) {
+            String body = filler(1000 + 200 * j, 7 * j);
+            words += body.split("\\s+").length;
+            bulk.append("{\"index\": {\"_id\": \"d").append(j).append("\"}}\n").append(json(Map.of("body", body))).append('\n');
+        }
+        long[] none = costOf("cost-0", "{\"max_tokens\": 256, \"overlap_tokens\": 0}", bulk.toString());
+        long[] overlap = costOf("cost-32", "{\"max_tokens\": 256, \"overlap_tokens\": 32}", bulk.toString());
+        long textTokens = none[1] - 2 * none[0];
+        long overlapContent = overlap[1] - 2 * overlap[0];
+        double bound = (1 + 32.0 / (256 - 32)) * textTokens;
+        logger.info(
+            "chunking cost: {} words, {} text tokens; overlap 0: {} chunks, {} tokens read; overlap 32: {} chunks, {} tokens read "
+                + "({} content tokens, {} x the text; bound {} x)",
+            words, textTokens, none[0], none[1], overlap[0], overlap[1], overlapContent,
+            String.format(java.util.Locale.ROOT, "%.4f", overlapContent / (double) textTokens),
+            String.format(java.util.Locale.ROOT, "%.4f", bound / textTokens)
+        );
+        assertTrue(overlapContent + " content tokens with overlap, bound " + bound, overlapContent <= bound);
+        assertTrue(overlapContent > textTokens);
+        assertTrue(overlap[0] > none[0]);
+        // without overlap, windows of 256 tokens: about T / 256 of them (a few more where a window ends before a word)
+        assertTrue(none[0] >= textTokens / 256 && none[0] <= textTokens / 192 + 20);
+    }
+
+    /** Chunks embedded and tokens read for indexing {@code bulk} through a chunking pipeline. */
+    private static long[] costOf(String pipeline, String chunking, String bulk) throws IOException {
+        pipeline(pipeline, chunking);
+        chunkedIndex(pipeline, pipeline, 1);
+        long texts = texts(), tokens = tokens();
+        Request r = new Request("POST", "/" + pipeline + "/_bulk?refresh=true");
+        r.setJsonEntity(bulk);
+        Map<String, Object> response = entityAsMap(client().performRequest(r));
+        assertEquals("bulk errors: " + response, false, response.get("errors"));
+        return new long[] { texts() - texts, tokens() - tokens };
+    }
+
     /** The same parents, in the same order, whatever the number of shards. */
     public void testShardCountInvariance() throws Exception {
         awaitModel();

@@ -82,6 +82,13 @@ public class ChunkingTests extends LoadedModelsTestCase {
         // each chunk after the first re-reads at most overlap_tokens of the previous one
         assertTrue(total + " tokens in chunks, " + tokens + " in the text", total <= tokens + (chunks.size() - 1) * 16);
         assertTrue(total > tokens);
+
+        // without overlap the chunks re-tokenize to exactly the text's tokens: what the stats-based cost test counts on
+        int alone = 0;
+        for (TextChunker.Chunk c : new TextChunker(256, 0).chunks(text, spans)) {
+            alone += service.tokenSpans(BGE, text.substring(c.start(), c.end())).length / 2;
+        }
+        assertEquals(tokens, alone);
     }
 
     @SuppressWarnings("unchecked")
