@@ -160,8 +160,13 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
         return window;
     }
 
-    /** Runs the candidate searches and fuses them. */
+    /** Runs the candidate searches and fuses them, a nested vector field searched per parent ({@link NestedVectorPath}). */
     private void collect(Client client, Target target, ActionListener<List<Fusion.Fused>> listener) {
+        NestedVectorPath.resolve(client, target.indices(), target.template().indicesOptions(), vector.fieldName(), ActionListener.wrap(
+            path -> collect(client, target, path, listener), listener::onFailure));
+    }
+
+    private void collect(Client client, Target target, String nestedPath, ActionListener<List<Fusion.Fused>> listener) {
         boolean needVectorSearch = fusion.method() != Fusion.Method.RERANK;
         AtomicReference<SearchResponse> kwResponse = new AtomicReference<>();
         AtomicReference<SearchResponse> vResponse = new AtomicReference<>();
@@ -173,7 +178,7 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
                 return;
             }
             try {
-                scoreMissingAndFuse(client, target, kwResponse.get(), vResponse.get(), listener);
+                scoreMissingAndFuse(client, target, nestedPath, kwResponse.get(), vResponse.get(), listener);
             } catch (Exception e) {
                 listener.onFailure(e);
             }
@@ -191,7 +196,7 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
         if (needVectorSearch) {
             int n = vectorListSize();
             BinaryKnnQueryBuilder knn = vector.withKAndFilter(n, Math.max(vector.resolvedNumCandidates(), n), vectorFilter());
-            client.search(request(target, knn, n, false), ActionListener.wrap(r -> {
+            client.search(request(target, NestedVectorPath.around(nestedPath, knn), n, false), ActionListener.wrap(r -> {
                 vResponse.set(r);
                 if (remaining.decrementAndGet() == 0) whenBoth.run();
             }, e -> {
@@ -207,7 +212,14 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
 
     private record Key(String index, String id) {}
 
-    private void scoreMissingAndFuse(Client client, Target target, SearchResponse kw, SearchResponse v, ActionListener<List<Fusion.Fused>> listener) {
+    private void scoreMissingAndFuse(
+        Client client,
+        Target target,
+        String nestedPath,
+        SearchResponse kw,
+        SearchResponse v,
+        ActionListener<List<Fusion.Fused>> listener
+    ) {
         List<SearchHit> sorted = new ArrayList<>(List.of(kw.getHits().getHits()));
         sorted.sort(Comparator.comparingDouble((SearchHit h) -> -h.getScore()).thenComparing(SearchHit::getIndex).thenComparing(SearchHit::getId));
         List<SearchHit> kwHits = sorted.size() > window ? sorted.subList(0, window) : sorted;
@@ -232,7 +244,7 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
         QueryBuilder filter = vectorFilter() == null ? ids : new BoolQueryBuilder().filter(ids).filter(vectorFilter());
         int n = missing.size() * Math.max(1, target.indices().length);
         BinaryKnnQueryBuilder exact = vector.withKAndFilter(n, Math.max(vector.resolvedNumCandidates(), n), filter);
-        client.search(request(target, exact, n, false), ActionListener.wrap(r -> {
+        client.search(request(target, NestedVectorPath.around(nestedPath, exact), n, false), ActionListener.wrap(r -> {
             for (SearchHit h : r.getHits().getHits()) {
                 vectorScores.putIfAbsent(new Key(h.getIndex(), h.getId()), h.getScore());
             }

@@ -364,8 +364,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
                     + (scopePath == null ? "" : " but the query is inside a nested query on [" + scopePath + "]")
                     + (nestedPath == null
                         ? "; put [" + NAME + "] outside the nested query"
-                        : "; wrap it in {\"nested\": {\"path\": \"" + nestedPath + "\", \"query\": {\"" + NAME + "\": ...}}} ("
-                            + BinaryHybridQueryBuilder.NAME + " cannot search a nested field: its [vector.field] must be outside nested objects)")
+                        : "; wrap it in {\"nested\": {\"path\": \"" + nestedPath + "\", \"query\": {\"" + NAME + "\": ...}}}")
             );
         }
     }

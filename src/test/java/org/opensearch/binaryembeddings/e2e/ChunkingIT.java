@@ -314,7 +314,7 @@ public class ChunkingIT extends RealNodeTestCase {
         return new long[] { texts() - texts, tokens() - tokens };
     }
 
-    /** The same parents, in the same order, whatever the number of shards. */
+    /** The same parents, in the same order, whatever the number of shards: binary_knn in nested, and binary_hybrid. */
     public void testShardCountInvariance() throws Exception {
         awaitModel();
         pipeline("chunk-inv", "{\"max_tokens\": 128, \"overlap_tokens\": 16}");
@@ -327,6 +327,33 @@ public class ChunkingIT extends RealNodeTestCase {
             Map<String, Object> a = call("POST", "/one/_search", body);
             Map<String, Object> b = call("POST", "/three/_search", body);
             assertEquals(q, ids(a), ids(b));
+            // binary_hybrid: BM25 on the parents' body, the vector on their chunks, fused per parent
+            String hybrid = """
+                {"size": 10, "_source": false, "query": {"binary_hybrid": {"keyword": {"match": {"body": "%s"}},
+                  "vector": {"field": "chunks.embedding", "query_text": "%s", "k": 10}}}}""".formatted(q, q);
+            Map<String, Object> ha = call("POST", "/one/_search", hybrid);
+            Map<String, Object> hb = call("POST", "/three/_search", hybrid);
+            assertEquals(q, ids(ha), ids(hb));
+            assertEquals(10, new HashSet<>(ids(ha)).size());
+            if (q.equals(QUERY)) {
+                assertEquals("long", ids(ha).get(0));
+            }
+        }
+        // the fused parts: the long document has a vector score from its best chunk and a keyword score from its body
+        Map<String, Object> explained = call("POST", "/three/_search", """
+            {"size": 1, "explain": true, "_source": false, "query": {"binary_hybrid": {"keyword": {"match": {"body": "Stradivari violins Cremona"}},
+              "vector": {"field": "chunks.embedding", "query_text": "%s"}}}}""".formatted(QUERY));
+        assertEquals("long", ids(explained).get(0));
+        String why = hits(explained).get(0).get("_explanation").toString();
+        assertTrue(why, why.contains("vector part: vector score (full precision)") && why.contains("keyword part: keyword score"));
+        // keyword candidates the vector list missed get their vector score from their chunks too (the exact pass on parents)
+        Map<String, Object> wide = call("POST", "/three/_search", """
+            {"size": 200, "explain": true, "_source": false, "query": {"binary_hybrid": {"keyword": {"match": {"body": "the"}},
+              "vector": {"field": "chunks.embedding", "query_text": "%s", "k": 5}, "window": 20}}}""".formatted(QUERY));
+        assertTrue(hits(wide).size() >= 20);
+        for (Map<String, Object> h : hits(wide)) {
+            String e = h.get("_explanation").toString();
+            assertFalse(h.get("_id") + ": " + e, e.contains("no vector for this document"));
         }
     }
 }

@@ -1,0 +1,87 @@
+package org.opensearch.binaryembeddings.query;
+
+import org.apache.lucene.search.join.ScoreMode;
+import org.opensearch.action.admin.indices.mapping.get.GetMappingsRequest;
+import org.opensearch.action.support.IndicesOptions;
+import org.opensearch.cluster.metadata.MappingMetadata;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.index.query.NestedQueryBuilder;
+import org.opensearch.index.query.QueryBuilder;
+import org.opensearch.transport.client.Client;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Where {@code binary_hybrid}'s vector field lives: at the top level, or inside {@code nested} objects (the chunks of
+ * long documents). The hybrid query's candidate searches run on whole documents, so a nested vector field is searched
+ * inside a {@code nested} query on its path, parents ranked by their best chunk ({@code score_mode: max}; k counts
+ * parents, see {@link ParentDiversifiedKnnQuery}): keyword hits (parents) and vector hits (parents) then fuse per
+ * parent as for a top-level field.
+ */
+final class NestedVectorPath {
+
+    private NestedVectorPath() {}
+
+    /**
+     * The deepest {@code nested} object around {@code field} in the mappings of {@code indices} (null: none), read once
+     * per search on the node that runs the candidate searches. Indices that disagree are a 400.
+     */
+    static void resolve(Client client, String[] indices, IndicesOptions options, String field, ActionListener<String> listener) {
+        GetMappingsRequest request = new GetMappingsRequest().indices(indices);
+        if (options != null) {
+            request.indicesOptions(options);
+        }
+        client.admin().indices().getMappings(request, ActionListener.wrap(response -> {
+            String path = null;
+            boolean first = true;
+            for (Map.Entry<String, MappingMetadata> e : response.getMappings().entrySet()) {
+                if (e.getValue() == null) {
+                    continue;
+                }
+                String p = nestedPath(e.getValue().sourceAsMap(), field);
+                if (first == false && Objects.equals(p, path) == false) {
+                    listener.onFailure(
+                        new IllegalArgumentException(
+                            "[" + BinaryHybridQueryBuilder.NAME + "] [vector.field] [" + field + "] is inside nested objects ["
+                                + (p == null ? path : p) + "] in some of the indices searched and not in others (index [" + e.getKey()
+                                + "]); search them separately"
+                        )
+                    );
+                    return;
+                }
+                path = p;
+                first = false;
+            }
+            listener.onResponse(path);
+        }, listener::onFailure));
+    }
+
+    /** The deepest nested object path on the way to {@code field} in one index's mapping source; null when none. */
+    @SuppressWarnings("unchecked")
+    static String nestedPath(Map<String, Object> mapping, String field) {
+        Map<String, Object> node = mapping;
+        if (node.size() == 1 && node.get("_doc") instanceof Map<?, ?> inner) { // a typed mapping source
+            node = (Map<String, Object>) inner;
+        }
+        String[] parts = field.split("\\.");
+        String nested = null;
+        StringBuilder path = new StringBuilder();
+        for (int i = 0; i < parts.length - 1; i++) {
+            if (!(node.get("properties") instanceof Map<?, ?> props) || !(props.get(parts[i]) instanceof Map<?, ?> child)) {
+                return nested;
+            }
+            path.append(i == 0 ? "" : ".").append(parts[i]);
+            if ("nested".equals(child.get("type"))) {
+                nested = path.toString();
+            }
+            node = (Map<String, Object>) child;
+        }
+        return nested;
+    }
+
+    /** {@code knn} as a search of whole documents: itself, or inside a {@code nested} query on {@code path}. */
+    static QueryBuilder around(String path, QueryBuilder knn) {
+        return path == null ? knn : new NestedQueryBuilder(path, knn, ScoreMode.Max);
+    }
+}
