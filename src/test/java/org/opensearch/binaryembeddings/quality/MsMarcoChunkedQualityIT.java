@@ -34,7 +34,8 @@ import java.util.function.Function;
 /**
  * msmarco-5k with chunking on: its passages are short, so {@code chunking} with the default 256 tokens makes one chunk
  * each, the whole passage (checked with the model's tokenizer); searching those chunks inside a {@code nested} query
- * (k counting parents) must rank as well as the unchunked field: nDCG@10 within 0.002. The vectors are the reference
+ * (k counting parents) must rank as well as the unchunked field, with binary_knn and with the default binary_hybrid
+ * (BM25 on the parents, the vector on their chunks): nDCG@10 within 0.002. The vectors are the reference
  * bge-small-en-v1.5 int8 embeddings (the same for a chunk and its passage, since the chunk is the passage), so the
  * test runs in seconds.
  */
@@ -79,11 +80,14 @@ public class MsMarcoChunkedQualityIT extends OpenSearchIntegTestCase {
         Map<String, Double> ndcg = new LinkedHashMap<>();
         ndcg.put("binary_knn", ndcg(data, "flat", q -> knn("embedding", queries[q])));
         ndcg.put("binary_knn in nested (one chunk each)", ndcg(data, "chunked", q -> nested(knn("chunks.embedding", queries[q]))));
+        ndcg.put("binary_hybrid default", ndcg(data, "flat", q -> hybrid(data, q, "embedding", queries[q])));
+        ndcg.put("binary_hybrid default on the chunks", ndcg(data, "chunked", q -> hybrid(data, q, "chunks.embedding", queries[q])));
         StringBuilder table = new StringBuilder("\nnDCG@10 on msmarco-5k with chunking (" + data.judgedQueries().size() + " judged queries)\n");
         ndcg.forEach((k, v) -> table.append(String.format(Locale.ROOT, "  %-40s %.4f%n", k, v)));
         logger.info(table);
         System.out.println(table);
         assertEquals(table.toString(), ndcg.get("binary_knn"), ndcg.get("binary_knn in nested (one chunk each)"), 0.002);
+        assertEquals(table.toString(), ndcg.get("binary_hybrid default"), ndcg.get("binary_hybrid default on the chunks"), 0.002);
     }
 
     /**
@@ -140,7 +144,12 @@ public class MsMarcoChunkedQualityIT extends OpenSearchIntegTestCase {
         return "{\"binary_knn\":{\"field\":" + Json.string(field) + ",\"vector\":" + Arrays.toString(v) + ",\"k\":10}}";
     }
 
-    private static String nested(String knn) {
+    private static String hybrid(Corpus data, int q, String field, float[] v) {
+        return "{\"binary_hybrid\":{\"keyword\":{\"match\":{\"text\":" + Json.string(data.queries.get(q).text()) + "}},\"vector\":{\"field\":"
+            + Json.string(field) + ",\"vector\":" + Arrays.toString(v) + "}}}";
+    }
+
+        private static String nested(String knn) {
         return "{\"nested\":{\"path\":\"chunks\",\"score_mode\":\"max\",\"query\":" + knn + "}}";
     }
 }
