@@ -216,6 +216,16 @@ public class ChunkingIT extends RealNodeTestCase {
             assertEquals(h.get("_id").equals("long") ? 2 : 1, n);
         }
         assertTrue("the long document repeats cooking passages: " + top3, top3.contains("long"));
+        // score_mode avg: a parent scores the mean of its kept chunks (the mean of its top 2 for the long document)
+        Map<String, Object> mean = call("POST", "/docs/_search", "{\"size\": 10, \"query\": " + twoChunks.replace("\"max\"", "\"avg\"") + "}");
+        for (Map<String, Object> h : hits(mean)) {
+            Map<String, Object> inner = (Map<String, Object>) ((Map<String, Object>) h.get("inner_hits")).get("chunks");
+            double sum = 0;
+            for (Map<String, Object> c : hits(inner)) {
+                sum += ((Number) c.get("_score")).doubleValue();
+            }
+            assertEquals(h.get("_id").toString(), sum / hits(inner).size(), ((Number) h.get("_score")).doubleValue(), 1e-5);
+        }
 
         // pagination over the k parents
         Map<String, Object> all5 = call("POST", "/docs/_search", "{\"size\": 5, \"_source\": false, \"query\": " + nestedKnn(5, "", null) + "}");
