@@ -323,24 +323,12 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
      */
     private Query parentLevel(QueryShardContext context, String luceneField, BinaryEmbeddingSpec spec, float[] prepared, byte[] queryBits, Query filterQuery) {
         org.apache.lucene.search.join.BitSetProducer parents = context.getParentFilter();
-        Query chunkFilter = filterQuery == null ? null : ParentDiversifiedKnnQuery.parentFilter(filterQuery, parentsQuery(context), parents);
+        Query chunkFilter = filterQuery == null ? null : ParentDiversifiedKnnQuery.parentFilter(filterQuery, ParentDiversifiedKnnQuery.parentsQuery(context), parents);
         int beam = numCandidates != null ? numCandidates : resolvedNumCandidates();
         return new ParentDiversifiedKnnQuery(chunks -> {
             int shortlist = (int) Math.min(Math.max(limits().maxNumCandidates(), chunks), Math.ceil(chunks * (double) oversample));
             return new BinaryKnnQuery(luceneField, spec, prepared, queryBits, chunks, shortlist, Math.max(chunks, beam), rescore, chunkFilter, minScore);
         }, k, chunksPerParent, parents, luceneField);
-    }
-
-    /** The documents the nested scope's objects belong to: top-level documents, or the enclosing nested objects. */
-    private static Query parentsQuery(QueryShardContext context) {
-        String path = context.nestedScope().getObjectMapper().fullPath();
-        for (int dot = path.lastIndexOf('.'); dot > 0; dot = path.lastIndexOf('.', dot - 1)) {
-            ObjectMapper up = context.getObjectMapper(path.substring(0, dot));
-            if (up != null && up.nested().isNested()) {
-                return up.nestedTypeFilter();
-            }
-        }
-        return org.opensearch.common.lucene.search.Queries.newNonNestedFilter();
     }
 
     /**

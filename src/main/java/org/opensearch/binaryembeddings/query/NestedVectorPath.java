@@ -28,7 +28,17 @@ final class NestedVectorPath {
      * per search on the node that runs the candidate searches. Indices that disagree are a 400.
      */
     static void resolve(Client client, String[] indices, IndicesOptions options, String field, ActionListener<String> listener) {
-        GetMappingsRequest request = new GetMappingsRequest().indices(indices);
+        if (field.indexOf('.') < 0) {
+            listener.onResponse(null); // a top-level field: nothing to look up
+            return;
+        }
+        // remote clusters' indices (cluster:index) have no mappings here: their vector field is taken as top-level
+        String[] local = java.util.Arrays.stream(indices == null ? new String[0] : indices).filter(i -> i.indexOf(':') < 0).toArray(String[]::new);
+        if (indices != null && indices.length > 0 && local.length == 0) {
+            listener.onResponse(null);
+            return;
+        }
+        GetMappingsRequest request = new GetMappingsRequest().indices(local);
         if (options != null) {
             request.indicesOptions(options);
         }
@@ -54,7 +64,7 @@ final class NestedVectorPath {
                 first = false;
             }
             listener.onResponse(path);
-        }, listener::onFailure));
+        }, e -> listener.onResponse(null))); // mappings not readable (e.g. no permission): the searches report their own errors
     }
 
     /** The deepest nested object path on the way to {@code field} in one index's mapping source; null when none. */

@@ -14,6 +14,9 @@ import org.apache.lucene.search.Weight;
 import org.apache.lucene.search.join.BitSetProducer;
 import org.apache.lucene.search.join.ToChildBlockJoinQuery;
 import org.apache.lucene.util.BitSet;
+import org.opensearch.common.lucene.search.Queries;
+import org.opensearch.index.mapper.ObjectMapper;
+import org.opensearch.index.query.QueryShardContext;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -69,6 +72,20 @@ final class ParentDiversifiedKnnQuery extends Query {
             .add(parentsQuery, BooleanClause.Occur.FILTER)
             .build();
         return new ToChildBlockJoinQuery(parentMatches, parents);
+    }
+
+    /**
+     * The documents the nested scope's objects belong to, as the enclosing {@code nested} query chose its parent filter
+     * (the bits of {@code context.getParentFilter()}): the next scope out, else the top-level documents.
+     */
+    static Query parentsQuery(QueryShardContext context) {
+        ObjectMapper current = context.nestedScope().previousLevel();
+        try {
+            ObjectMapper outer = context.nestedScope().getObjectMapper();
+            return outer == null ? Queries.newNonNestedFilter() : outer.nestedTypeFilter();
+        } finally {
+            context.nestedScope().nextLevel(current);
+        }
     }
 
     private record Chunk(int doc, float score, int parent) {}

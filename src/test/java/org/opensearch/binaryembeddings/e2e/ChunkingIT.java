@@ -366,4 +366,105 @@ public class ChunkingIT extends RealNodeTestCase {
             assertFalse(h.get("_id") + ": " + e, e.contains("no vector for this document"));
         }
     }
+
+    /**
+     * Two levels of nesting (documents → sections → chunks), vectors sent by the client: inside a nested query on the
+     * chunks, the parents are what the enclosing nested query says — top-level documents when the nested query on
+     * {@code sections.chunks} is the outer one, sections when it sits inside a nested query on {@code sections} — and
+     * {@code filter} names those parents' fields. Expected rankings are computed here by exact cosine (the tiny index is
+     * scanned exactly).
+     */
+    @SuppressWarnings("unchecked")
+    public void testTwoLevelsOfNesting() throws Exception {
+        call("PUT", "/two-levels", """
+            { "settings": { "index.binary_embeddings": true, "number_of_shards": 1, "number_of_replicas": 0 },
+              "mappings": { "properties": { "group": { "type": "keyword" },
+                "sections": { "type": "nested", "properties": { "title": { "type": "keyword" },
+                  "chunks": { "type": "nested", "properties": { "vec": { "type": "binary_embedding", "dims": 16 } } } } } } } }""");
+        java.util.Random random = new java.util.Random(17);
+        double[] q = gaussian(random);
+        // best chunk cosine per document, per (document, section)
+        Map<String, Double> bestOfDoc = new java.util.HashMap<>(), bestOfDocInGroupB = new java.util.HashMap<>();
+        Map<String, Double> bestOfS1Section = new java.util.HashMap<>(); // "doc/section" → best chunk among sections titled s1
+        StringBuilder bulk = new StringBuilder();
+        for (int d = 0; d < 6; d++) {
+            String id = "d" + d, group = d < 3 ? "a" : "b";
+            List<Map<String, Object>> sections = new ArrayList<>();
+            for (int sct = 0; sct < 2; sct++) {
+                List<Map<String, Object>> chunks = new ArrayList<>();
+                for (int c = 0; c < 3; c++) {
+                    double[] v = gaussian(random);
+                    double cos = cosine(q, v);
+                    bestOfDoc.merge(id, cos, Math::max);
+                    if (group.equals("b")) {
+                        bestOfDocInGroupB.merge(id, cos, Math::max);
+                    }
+                    if (sct == 1) {
+                        bestOfS1Section.merge(id + "/" + sct, cos, Math::max);
+                    }
+                    chunks.add(Map.of("vec", toList(v)));
+                }
+                sections.add(Map.of("title", "s" + sct, "chunks", chunks));
+            }
+            bulk.append("{\"index\": {\"_id\": \"").append(id).append("\"}}\n").append(json(Map.of("group", group, "sections", sections))).append('\n');
+        }
+        Request r = new Request("POST", "/two-levels/_bulk?refresh=true");
+        r.setJsonEntity(bulk.toString());
+        assertEquals(false, entityAsMap(client().performRequest(r)).get("errors"));
+        String qv = toList(q).toString();
+
+        // the chunks' parents are the top-level documents: k = 3 documents, filtered by a document field
+        Map<String, Object> docs = call("POST", "/two-levels/_search", """
+            {"size": 10, "_source": false, "query": {"nested": {"path": "sections.chunks", "score_mode": "max",
+              "query": {"binary_knn": {"field": "sections.chunks.vec", "vector": %s, "k": 3}}}}}""".formatted(qv));
+        assertEquals(top(bestOfDoc, 3), ids(docs));
+        Map<String, Object> groupB = call("POST", "/two-levels/_search", """
+            {"size": 10, "_source": false, "query": {"nested": {"path": "sections.chunks", "score_mode": "max",
+              "query": {"binary_knn": {"field": "sections.chunks.vec", "vector": %s, "k": 2, "filter": {"term": {"group": "b"}}}}}}}""".formatted(qv));
+        assertEquals(top(bestOfDocInGroupB, 2), ids(groupB));
+
+        // inside a nested query on sections, the chunks' parents are sections: k = 2 sections titled s1
+        Map<String, Object> bySection = call("POST", "/two-levels/_search", """
+            {"size": 10, "_source": false, "query": {"nested": {"path": "sections", "score_mode": "max",
+              "query": {"nested": {"path": "sections.chunks", "score_mode": "max",
+                "query": {"binary_knn": {"field": "sections.chunks.vec", "vector": %s, "k": 2, "filter": {"term": {"sections.title": "s1"}}}}}}}}}"""
+            .formatted(qv));
+        List<String> expected = new ArrayList<>();
+        for (String key : top(bestOfS1Section, 2)) {
+            expected.add(key.substring(0, key.indexOf('/')));
+        }
+        assertEquals(expected, ids(bySection));
+    }
+
+    private static double[] gaussian(java.util.Random random) {
+        double[] v = new double[16];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = random.nextGaussian();
+        }
+        return v;
+    }
+
+    private static List<Double> toList(double[] v) {
+        List<Double> out = new ArrayList<>();
+        for (double x : v) {
+            out.add(Math.round(x * 10000) / 10000.0);
+        }
+        return out;
+    }
+
+    private static double cosine(double[] a, double[] b) {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            double x = Math.round(a[i] * 10000) / 10000.0, y = Math.round(b[i] * 10000) / 10000.0;
+            dot += x * y;
+            na += x * x;
+            nb += y * y;
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+
+    /** The keys of the n highest values, best first. */
+    private static List<String> top(Map<String, Double> scores, int n) {
+        return scores.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue(), x.getValue())).limit(n).map(Map.Entry::getKey).toList();
+    }
 }
