@@ -38,7 +38,8 @@ final class NestedVectorPath {
             listener.onResponse(null);
             return;
         }
-        GetMappingsRequest request = new GetMappingsRequest().indices(local);
+        // this node's cluster state: no round trip to the cluster manager for each hybrid query
+        GetMappingsRequest request = new GetMappingsRequest().indices(local).local(true);
         if (options != null) {
             request.indicesOptions(options);
         }
