@@ -255,6 +255,15 @@ public final class EncoderService implements Closeable {
         return registry.ready(m).tokenSpans(text);
     }
 
+    /**
+     * Runs {@code task} on the ingest lane: CPU work that prepares ingest inference (tokenizing long texts to chunk
+     * them, which may also wait for a model still loading) runs where inference does, not on the write or network thread
+     * that called the processor. A full queue fails it (429) through {@code onFailure}.
+     */
+    public void forkIngest(Runnable task, Consumer<Exception> onFailure) {
+        scheduler.fork(InferenceScheduler.Lane.INGEST, task, onFailure);
+    }
+
     /** Longest text accepted, in characters ({@code plugins.binary_embeddings.max_text_chars}). */
     public int maxTextChars() {
         return config.maxTextChars();

@@ -439,6 +439,22 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
     }
 
     private void embed(List<IngestDocumentWrapper> wrappers, Map<Integer, Map<String, Object>> stored, Consumer<List<IngestDocumentWrapper>> handler) {
+        if (chunker == null) {
+            embedNow(wrappers, stored, handler);
+            return;
+        }
+        // chunking tokenizes whole texts (tens of milliseconds for a long one): on the ingest lane, not on the write or
+        // network thread that called us
+        encoder.forkIngest(() -> embedNow(wrappers, stored, handler), e -> {
+            List<IngestDocumentWrapper> results = new ArrayList<>(wrappers.size());
+            for (IngestDocumentWrapper w : wrappers) {
+                results.add(w.getException() != null || w.getIngestDocument() == null ? w : failed(w, e));
+            }
+            handler.accept(results);
+        });
+    }
+
+    private void embedNow(List<IngestDocumentWrapper> wrappers, Map<Integer, Map<String, Object>> stored, Consumer<List<IngestDocumentWrapper>> handler) {
         List<IngestDocumentWrapper> results = new ArrayList<>(wrappers.size());
         List<IngestDocumentWrapper> planned = new ArrayList<>();
         List<Plan> plans = new ArrayList<>();
