@@ -58,7 +58,7 @@ import static org.opensearch.ingest.ConfigurationUtils.readOptionalStringPropert
  * <p>
  * With {@code chunking}, a source string is cut into windows by the model's tokenizer ({@link TextChunker}) and the
  * target gets an array of objects {@code {text, start, end, embedding}}, one per window (for a {@code nested} mapping);
- * the windows count against {@code max_texts_per_field}, checked before any inference.
+ * all the windows of one document count against {@code max_texts_per_field}, checked before any inference.
  */
 public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
 
@@ -163,7 +163,7 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
                 if (!(value instanceof String s)) {
                     throw new IllegalArgumentException("field [" + source + "] must be a string to be chunked, not " + describe(value));
                 }
-                List<TextChunker.Chunk> chunks = chunk(requireText(s, source), source);
+                List<TextChunker.Chunk> chunks = chunk(requireText(s, source), source, texts.size());
                 for (int i = 0; i < chunks.size(); i++) {
                     TextChunker.Chunk c = chunks.get(i);
                     texts.add(s.substring(c.start(), c.end()));
@@ -271,18 +271,20 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
     }
 
     /**
-     * The windows of one source text, by the model's tokenizer; refused (before any inference) when there are more
-     * than the per-field limit of texts, or none (no content token).
+     * The windows of one source text, by the model's tokenizer; refused (before any inference) when they and the
+     * {@code before} chunks of the document's earlier fields are more than the limit (one document's inferences are
+     * capped), or when there are none (no content token).
      */
-    private List<TextChunker.Chunk> chunk(String text, String field) {
+    private List<TextChunker.Chunk> chunk(String text, String field, int before) {
         List<TextChunker.Chunk> chunks = chunker.chunks(text, encoder.tokenSpans(model, text));
         if (chunks.isEmpty()) {
             throw EncoderService.noContent("field [" + field + "]");
         }
-        if (chunks.size() > encoder.maxTextsPerField()) {
+        if (before + chunks.size() > encoder.maxTextsPerField()) {
             throw new IllegalArgumentException(
-                "field [" + field + "] makes " + chunks.size() + " chunks of at most " + chunker.maxTokens() + " tokens, more than the limit of "
-                    + encoder.maxTextsPerField() + " texts per field (" + EncoderSettings.MAX_TEXTS_PER_FIELD.getKey()
+                "field [" + field + "] makes " + chunks.size() + " chunks of at most " + chunker.maxTokens() + " tokens"
+                    + (before > 0 ? " (" + (before + chunks.size()) + " with the document's other fields)" : "") + ", more than the limit of "
+                    + encoder.maxTextsPerField() + " chunks per document (" + EncoderSettings.MAX_TEXTS_PER_FIELD.getKey()
                     + "); raise the limit or [chunking.max_tokens], or split the document"
             );
         }

@@ -125,7 +125,16 @@ public class ChunkingTests extends LoadedModelsTestCase {
         IngestDocument d = new IngestDocument("index", "1", null, null, null, new HashMap<>(Map.of("body", longText(2500))));
         IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> p.execute(d));
         assertTrue(e.getMessage(), e.getMessage().startsWith("field [body] makes "));
-        assertTrue(e.getMessage(), e.getMessage().contains("more than the limit of 100 texts per field (plugins.binary_embeddings.ingest.max_texts_per_field)"));
+        assertTrue(e.getMessage(), e.getMessage().contains("more than the limit of 100 chunks per document (plugins.binary_embeddings.ingest.max_texts_per_field)"));
+        assertEquals(before, service.stats(BGE).texts());
+        // the cap is per document: two fields of 60 chunks each are 120
+        LocalEmbeddingProcessor two = create(Map.of("field_map", Map.of("a", "a_chunks", "b", "b_chunks"), "chunking", Map.of("max_tokens", 16, "overlap_tokens", 0)));
+        String sixty = longText(700);
+        int each = new TextChunker(16, 0).chunks(sixty, service.tokenSpans(BGE, sixty)).size();
+        assertTrue(each + " chunks", each > 50 && each <= 100);
+        IngestDocument both = new IngestDocument("index", "3", null, null, null, new HashMap<>(Map.of("a", sixty, "b", sixty)));
+        String message = expectThrows(IllegalArgumentException.class, () -> two.execute(both)).getMessage();
+        assertTrue(message, message.contains("chunks of at most 16 tokens (" + (2 * each) + " with the document's other fields), more than the limit of 100"));
         assertEquals(before, service.stats(BGE).texts());
         // not a string: named
         IngestDocument list = new IngestDocument("index", "2", null, null, null, new HashMap<>(Map.of("body", List.of("a", "b"))));
