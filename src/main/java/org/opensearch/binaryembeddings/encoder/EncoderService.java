@@ -247,6 +247,25 @@ public final class EncoderService implements Closeable {
         }
     }
 
+    /**
+     * Where each content token of {@code text} lies in it for model {@code model} (null: the default), untruncated:
+     * token {@code i} covers the UTF-16 offsets {@code [spans[2i], spans[2i+1])}. Runs the tokenizer on the calling
+     * thread (cheap next to inference); waits for a model still loading.
+     */
+    public int[] tokenSpans(String model, String text) {
+        ModelRegistry.Model m = registry.known(model);
+        return registry.ready(m).tokenSpans(text);
+    }
+
+    /**
+     * Runs {@code task} on the ingest lane: CPU work that prepares ingest inference (tokenizing long texts to chunk
+     * them, which may also wait for a model still loading) runs where inference does, not on the write or network thread
+     * that called the processor. A full queue fails it (429) through {@code onFailure}.
+     */
+    public void forkIngest(Runnable task, Consumer<Exception> onFailure) {
+        scheduler.fork(InferenceScheduler.Lane.INGEST, task, onFailure);
+    }
+
     /** Longest text accepted, in characters ({@code plugins.binary_embeddings.max_text_chars}). */
     public int maxTextChars() {
         return config.maxTextChars();
@@ -290,6 +309,7 @@ public final class EncoderService implements Closeable {
             one.put("status", m.info().status().name().toLowerCase(Locale.ROOT));
             one.put("texts", s.texts());
             one.put("batches", s.batches());
+            one.put("tokens", s.tokens());
             one.put("total_latency_ms", s.totalNanos() / 1_000_000L);
             one.put("mean_batch_latency_ms", s.meanBatchLatencyMillis());
             one.put("mean_text_latency_ms", s.meanTextLatencyMillis());

@@ -119,6 +119,26 @@ final class InferenceScheduler {
         });
     }
 
+    /**
+     * Runs {@code task} on {@code lane}'s executor as ordinary work (inference it starts is scheduled as usual, not run
+     * inline); a full queue counts as a rejection and fails through {@code onFailure}.
+     */
+    void fork(Lane lane, Runnable task, java.util.function.Consumer<Exception> onFailure) {
+        Executor executor = lane == Lane.QUERY ? queryLane : ingestLane;
+        try {
+            executor.execute(() -> {
+                try {
+                    task.run();
+                } catch (Exception e) {
+                    onFailure.accept(e);
+                }
+            });
+        } catch (Exception e) { // rejected: queue full (429), or shutting down
+            (lane == Lane.QUERY ? queryRejections : ingestRejections).increment();
+            onFailure.accept(e);
+        }
+    }
+
     /** Threads of a lane's executor (a fixed pool in a node); 1 when it cannot tell. */
     private static int parallelism(Executor executor) {
         return executor instanceof java.util.concurrent.ThreadPoolExecutor t ? Math.max(1, t.getMaximumPoolSize()) : 1;
@@ -205,8 +225,10 @@ final class InferenceScheduler {
     private static void runBatch(ModelRegistry.Model m, OnnxEncoder encoder, List<long[]> tokens, int[] batch, float[][] out) {
         long t0 = System.nanoTime();
         List<long[]> inputs = new ArrayList<>(batch.length);
+        long tokenCount = 0;
         for (int i : batch) {
             inputs.add(tokens.get(i));
+            tokenCount += tokens.get(i).length;
         }
         float[][] vectors;
         try {
@@ -217,7 +239,7 @@ final class InferenceScheduler {
         for (int j = 0; j < batch.length; j++) {
             out[batch[j]] = vectors[j];
         }
-        m.stats.record(batch.length, System.nanoTime() - t0);
+        m.stats.record(batch.length, tokenCount, System.nanoTime() - t0);
     }
 
     static List<float[]> asList(float[][] out) {

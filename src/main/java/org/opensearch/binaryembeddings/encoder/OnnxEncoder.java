@@ -40,17 +40,26 @@ final class OnnxEncoder implements Closeable {
     private final OrtEnvironment env;
     private final OrtSession session;
     private final HuggingFaceTokenizer tokenizer;
+    /** The same tokenizer without special tokens or truncation: where each token of a whole text lies (chunking). */
+    private final HuggingFaceTokenizer spanTokenizer;
     private final boolean feedsTokenTypes;
     private final String output;
     private final boolean outputPooled;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
 
-    private OnnxEncoder(ModelManifest manifest, OrtEnvironment env, OrtSession session, HuggingFaceTokenizer tokenizer) throws OrtException {
+    private OnnxEncoder(
+        ModelManifest manifest,
+        OrtEnvironment env,
+        OrtSession session,
+        HuggingFaceTokenizer tokenizer,
+        HuggingFaceTokenizer spanTokenizer
+    ) throws OrtException {
         this.manifest = manifest;
         this.env = env;
         this.session = session;
         this.tokenizer = tokenizer;
+        this.spanTokenizer = spanTokenizer;
         Map<String, NodeInfo> inputs = session.getInputInfo();
         for (String required : List.of(INPUT_IDS, ATTENTION_MASK)) {
             NodeInfo info = inputs.get(required);
@@ -97,9 +106,19 @@ final class OnnxEncoder implements Closeable {
         options.put("maxLength", Integer.toString(manifest.maxTokens()));
         options.put("modelMaxLength", Integer.toString(manifest.maxTokens()));
         HuggingFaceTokenizer tokenizer;
+        HuggingFaceTokenizer spanTokenizer;
         try {
             tokenizer = HuggingFaceTokenizer.newInstance(tokenizerFile, options);
         } catch (RuntimeException e) {
+            throw new IllegalArgumentException("cannot load tokenizer.json: " + e.getMessage(), e);
+        }
+        try {
+            spanTokenizer = HuggingFaceTokenizer.newInstance(
+                tokenizerFile,
+                Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false")
+            );
+        } catch (RuntimeException e) {
+            tokenizer.close();
             throw new IllegalArgumentException("cannot load tokenizer.json: " + e.getMessage(), e);
         }
         OrtSession session = null;
@@ -114,7 +133,7 @@ final class OnnxEncoder implements Closeable {
                 so.addConfigEntry("session.intra_op.allow_spinning", "0");
                 session = env.createSession(modelFile.toString(), so);
             }
-            OnnxEncoder encoder = new OnnxEncoder(manifest, env, session, tokenizer);
+            OnnxEncoder encoder = new OnnxEncoder(manifest, env, session, tokenizer, spanTokenizer);
             float[][] probe = encoder.embed(List.of(encoder.tokenize("binary embeddings")));
             if (probe[0].length != manifest.dims()) {
                 throw new IllegalArgumentException("model.onnx outputs " + probe[0].length + " dims but the manifest says " + manifest.dims());
@@ -122,6 +141,7 @@ final class OnnxEncoder implements Closeable {
             return encoder;
         } catch (OrtException | RuntimeException e) {
             tokenizer.close();
+            spanTokenizer.close();
             if (session != null) {
                 session.close();
             }
@@ -151,6 +171,47 @@ final class OnnxEncoder implements Closeable {
                 }
             }
             return null;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Where the content tokens of the whole {@code text} lie, untruncated and without special tokens: token {@code i}
+     * covers the characters {@code [spans[2i], spans[2i+1])} (UTF-16 offsets into {@code text}, converted from the
+     * tokenizer's code point offsets), in order.
+     */
+    int[] tokenSpans(String text) {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            Encoding encoding = spanTokenizer.encode(text);
+            ai.djl.huggingface.tokenizers.jni.CharSpan[] spans = encoding.getCharTokenSpans();
+            long[] special = encoding.getSpecialTokenMask();
+            int[] out = new int[spans.length * 2];
+            int n = 0;
+            for (int i = 0; i < spans.length; i++) {
+                if (spans[i] == null || (special.length > i && special[i] != 0)) {
+                    continue;
+                }
+                out[n++] = spans[i].getStart();
+                out[n++] = spans[i].getEnd();
+            }
+            out = n == out.length ? out : java.util.Arrays.copyOf(out, n);
+            // the tokenizer counts code points; a character outside the BMP is two UTF-16 units in Java
+            if (text.length() != text.codePointCount(0, text.length())) {
+                int[] unit = new int[text.codePointCount(0, text.length()) + 1];
+                for (int cp = 0, u = 0; cp < unit.length; cp++) {
+                    unit[cp] = u;
+                    if (u < text.length()) {
+                        u += Character.charCount(text.codePointAt(u));
+                    }
+                }
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = unit[Math.min(out[i], unit.length - 1)];
+                }
+            }
+            return out;
         } finally {
             lock.readLock().unlock();
         }
@@ -271,6 +332,7 @@ final class OnnxEncoder implements Closeable {
             }
             closed = true;
             tokenizer.close();
+            spanTokenizer.close();
             try {
                 session.close();
             } catch (OrtException e) {

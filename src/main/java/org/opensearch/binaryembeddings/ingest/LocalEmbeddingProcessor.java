@@ -31,6 +31,7 @@ import static org.opensearch.ingest.ConfigurationUtils.newConfigurationException
 import static org.opensearch.ingest.ConfigurationUtils.readBooleanProperty;
 import static org.opensearch.ingest.ConfigurationUtils.readIntProperty;
 import static org.opensearch.ingest.ConfigurationUtils.readMap;
+import static org.opensearch.ingest.ConfigurationUtils.readOptionalMap;
 import static org.opensearch.ingest.ConfigurationUtils.readOptionalStringProperty;
 
 /**
@@ -43,7 +44,8 @@ import static org.opensearch.ingest.ConfigurationUtils.readOptionalStringPropert
  *     "field_map": { "text": "embedding" },    source field → target field; dotted paths reach into objects
  *     "batch_size": 32,                        documents per model run (the documents of a bulk are batched)
  *     "skip_existing": false,                  reuse the stored vector when the stored text equals the new one (no inference)
- *     "ignore_missing": false                  a missing/null source (or an empty array) is skipped, not an error
+ *     "ignore_missing": false,                 a missing/null source (or an empty array) is skipped, not an error
+ *     "chunking": { "max_tokens": 256, "overlap_tokens": 32 }   optional: embed overlapping windows of long texts
  * } }
  * </pre>
  *
@@ -53,6 +55,10 @@ import static org.opensearch.ingest.ConfigurationUtils.readOptionalStringPropert
  * or a missing field (unless {@code ignore_missing}) fails that document only, naming the field; the others of the bulk are indexed. Text longer than the model's
  * {@code max_tokens} is truncated by the tokenizer, never an error. The usual {@code if}, {@code tag},
  * {@code description}, {@code ignore_failure} and {@code on_failure} apply.
+ * <p>
+ * With {@code chunking}, a source string is cut into windows by the model's tokenizer ({@link TextChunker}) and the
+ * target gets an array of objects {@code {text, start, end, embedding}}, one per window (for a {@code nested} mapping);
+ * all the windows of one document count against {@code max_texts_per_field}, checked before any inference.
  */
 public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
 
@@ -60,10 +66,20 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
     public static final int DEFAULT_BATCH_SIZE = 32;
     public static final int MAX_BATCH_SIZE = 1024;
 
+    /** The keys of each object a chunked target holds. */
+    public static final String CHUNK_TEXT = "text", CHUNK_START = "start", CHUNK_END = "end", CHUNK_EMBEDDING = "embedding";
+    /** {@code chunking.max_tokens} when not given (capped by what the model reads), and the overlap's share of it. */
+    public static final int DEFAULT_CHUNK_TOKENS = 256;
+    public static final int DEFAULT_OVERLAP_DIVISOR = 8;
+    /** Fewer tokens per chunk would embed fragments, not passages. */
+    public static final int MIN_CHUNK_TOKENS = 16;
+
     private final String model;
     private final Map<String, String> fieldMap;
     private final boolean skipExisting;
     private final boolean ignoreMissing;
+    /** Cuts each source text into windows embedded one by one; null: one vector per text (truncated by the model). */
+    private final TextChunker chunker;
     private final EncoderService encoder;
     /** Reads stored documents for skip_existing (a multi-get through the node's client); null outside a node. */
     private final BiConsumer<MultiGetRequest, ActionListener<MultiGetResponse>> lookup;
@@ -76,10 +92,12 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
         Map<String, String> fieldMap,
         boolean skipExisting,
         boolean ignoreMissing,
+        TextChunker chunker,
         EncoderService encoder,
         BiConsumer<MultiGetRequest, ActionListener<MultiGetResponse>> lookup
     ) {
         super(tag, description, batchSize);
+        this.chunker = chunker;
         this.model = model;
         this.fieldMap = Collections.unmodifiableMap(new LinkedHashMap<>(fieldMap));
         this.skipExisting = skipExisting;
@@ -105,8 +123,15 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
         return batchSize;
     }
 
-    /** What one target field of one document gets: vectors for {@code count} texts, as one vector or a list. */
-    private record Target(String path, boolean list, int count) {}
+    /**
+     * What one target field of one document gets: vectors for {@code count} texts, as one vector or a list, or (with
+     * {@code chunks}) the chunks of {@code source}, each with its vector.
+     */
+    private record Target(String path, boolean list, int count, String source, List<TextChunker.Chunk> chunks) {
+        Target(String path, boolean list, int count) {
+            this(path, list, count, null, null);
+        }
+    }
 
     /** The texts of one document, in field_map order, the field each comes from, and where their vectors go. */
     private record Plan(List<String> texts, List<String> fields, List<Target> targets) {}
@@ -134,7 +159,18 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
                     "field [" + source + "] is " + (value == null ? "missing" : "an empty array") + " (set ignore_missing to skip such documents)"
                 );
             }
-            if (value instanceof String s) {
+            if (chunker != null) {
+                if (!(value instanceof String s)) {
+                    throw new IllegalArgumentException("field [" + source + "] must be a string to be chunked, not " + describe(value));
+                }
+                List<TextChunker.Chunk> chunks = chunk(requireText(s, source), source, texts.size());
+                for (int i = 0; i < chunks.size(); i++) {
+                    TextChunker.Chunk c = chunks.get(i);
+                    texts.add(s.substring(c.start(), c.end()));
+                    fields.add(source + "] chunk [" + i);
+                }
+                targets.add(new Target(target, true, chunks.size(), s, chunks));
+            } else if (value instanceof String s) {
                 texts.add(requireText(s, source));
                 fields.add(source);
                 targets.add(new Target(target, false, 1));
@@ -209,6 +245,17 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
         if (a instanceof Number x && b instanceof Number y) {
             return x.floatValue() == y.floatValue();
         }
+        if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) { // chunks: {text, start, end, embedding}
+            if (x.keySet().equals(y.keySet()) == false) {
+                return false;
+            }
+            for (Map.Entry<?, ?> e : x.entrySet()) {
+                if (sameNumbers(e.getValue(), y.get(e.getKey())) == false) {
+                    return false;
+                }
+            }
+            return true;
+        }
         if (a instanceof List<?> x && b instanceof List<?> y) {
             if (x.size() != y.size()) {
                 return false;
@@ -221,6 +268,27 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
             return true;
         }
         return java.util.Objects.equals(a, b);
+    }
+
+    /**
+     * The windows of one source text, by the model's tokenizer; refused (before any inference) when they and the
+     * {@code before} chunks of the document's earlier fields are more than the limit (one document's inferences are
+     * capped), or when there are none (no content token).
+     */
+    private List<TextChunker.Chunk> chunk(String text, String field, int before) {
+        List<TextChunker.Chunk> chunks = chunker.chunks(text, encoder.tokenSpans(model, text));
+        if (chunks.isEmpty()) {
+            throw EncoderService.noContent("field [" + field + "]");
+        }
+        if (before + chunks.size() > encoder.maxTextsPerField()) {
+            throw new IllegalArgumentException(
+                "field [" + field + "] makes " + chunks.size() + " chunks of at most " + chunker.maxTokens() + " tokens"
+                    + (before > 0 ? " (" + (before + chunks.size()) + " with the document's other fields)" : "") + ", more than the limit of "
+                    + encoder.maxTextsPerField() + " chunks per document (" + EncoderSettings.MAX_TEXTS_PER_FIELD.getKey()
+                    + "); raise the limit or [chunking.max_tokens], or split the document"
+            );
+        }
+        return chunks;
     }
 
     private String requireText(String s, String field) {
@@ -260,7 +328,18 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
         }
         int k = offset;
         for (Target t : plan.targets()) {
-            if (t.list()) {
+            if (t.chunks() != null) {
+                List<Map<String, Object>> list = new ArrayList<>(t.count());
+                for (TextChunker.Chunk c : t.chunks()) {
+                    Map<String, Object> one = new LinkedHashMap<>();
+                    one.put(CHUNK_TEXT, t.source().substring(c.start(), c.end()));
+                    one.put(CHUNK_START, c.start());
+                    one.put(CHUNK_END, c.end());
+                    one.put(CHUNK_EMBEDDING, floats(vectors.get(k++)));
+                    list.add(one);
+                }
+                doc.setFieldValue(t.path(), list);
+            } else if (t.list()) {
                 List<List<Float>> list = new ArrayList<>(t.count());
                 for (int i = 0; i < t.count(); i++) {
                     list.add(floats(vectors.get(k++)));
@@ -362,6 +441,22 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
     }
 
     private void embed(List<IngestDocumentWrapper> wrappers, Map<Integer, Map<String, Object>> stored, Consumer<List<IngestDocumentWrapper>> handler) {
+        if (chunker == null) {
+            embedNow(wrappers, stored, handler);
+            return;
+        }
+        // chunking tokenizes whole texts (tens of milliseconds for a long one): on the ingest lane, not on the write or
+        // network thread that called us
+        encoder.forkIngest(() -> embedNow(wrappers, stored, handler), e -> {
+            List<IngestDocumentWrapper> results = new ArrayList<>(wrappers.size());
+            for (IngestDocumentWrapper w : wrappers) {
+                results.add(w.getException() != null || w.getIngestDocument() == null ? w : failed(w, e));
+            }
+            handler.accept(results);
+        });
+    }
+
+    private void embedNow(List<IngestDocumentWrapper> wrappers, Map<Integer, Map<String, Object>> stored, Consumer<List<IngestDocumentWrapper>> handler) {
         List<IngestDocumentWrapper> results = new ArrayList<>(wrappers.size());
         List<IngestDocumentWrapper> planned = new ArrayList<>();
         List<Plan> plans = new ArrayList<>();
@@ -453,6 +548,7 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
             int batchSize = readIntProperty(TYPE, tag, config, BATCH_SIZE_FIELD, DEFAULT_BATCH_SIZE);
             boolean skipExisting = readBooleanProperty(TYPE, tag, config, "skip_existing", false);
             boolean ignoreMissing = readBooleanProperty(TYPE, tag, config, "ignore_missing", false);
+            Map<String, Object> chunking = readOptionalMap(TYPE, tag, config, "chunking");
 
             String name = model == null ? service.defaultModel() : model;
             if (service.hasModel(name) == false) {
@@ -491,7 +587,64 @@ public final class LocalEmbeddingProcessor extends AbstractBatchingProcessor {
                 }
                 fieldMap.put(source, target);
             }
-            return new LocalEmbeddingProcessor(tag, description, batchSize, name, fieldMap, skipExisting, ignoreMissing, service, lookup);
+            TextChunker chunker = chunking == null ? null : chunker(tag, chunking, info);
+            return new LocalEmbeddingProcessor(tag, description, batchSize, name, fieldMap, skipExisting, ignoreMissing, chunker, service, lookup);
+        }
+
+        /**
+         * {@code chunking}: {@code max_tokens} (default {@value #DEFAULT_CHUNK_TOKENS}, at most what the model reads
+         * besides its special tokens and passage prefix) and {@code overlap_tokens} (default an eighth of max_tokens, at
+         * most half of it).
+         */
+        private static TextChunker chunker(String tag, Map<String, Object> chunking, ModelInfo info) {
+            for (String key : chunking.keySet()) {
+                if (key.equals("max_tokens") == false && key.equals("overlap_tokens") == false) {
+                    throw newConfigurationException(TYPE, tag, "chunking", "unknown option [" + key + "]; expected max_tokens, overlap_tokens");
+                }
+            }
+            // a token covers at least one character: a bound on the prefix's tokens without running the tokenizer here
+            // (pipelines are created on the cluster-state thread, where a model still loading must not be waited for)
+            String prefix = info.passagePrefix() == null ? "" : info.passagePrefix();
+            int prefixTokens = prefix.codePointCount(0, prefix.length());
+            int limit = info.maxTokens() - 2 - prefixTokens; // [CLS] ... [SEP] and the prefix share the model's window
+            int max = chunkingInt(tag, chunking, "max_tokens", Math.min(DEFAULT_CHUNK_TOKENS, limit));
+            if (max < MIN_CHUNK_TOKENS || max > limit) {
+                throw newConfigurationException(
+                    TYPE,
+                    tag,
+                    "chunking.max_tokens",
+                    "must be between " + MIN_CHUNK_TOKENS + " and " + limit + " (model [" + info.name() + "] reads " + info.maxTokens()
+                        + " tokens including its special tokens" + (prefixTokens > 0 ? " and passage prefix" : "") + "), got [" + max + "]"
+                );
+            }
+            int overlap = chunkingInt(tag, chunking, "overlap_tokens", max / DEFAULT_OVERLAP_DIVISOR);
+            if (overlap < 0 || overlap > max / 2) {
+                throw newConfigurationException(
+                    TYPE,
+                    tag,
+                    "chunking.overlap_tokens",
+                    "must be between 0 and half of max_tokens (" + (max / 2) + "), got [" + overlap + "]"
+                );
+            }
+            return new TextChunker(max, overlap);
+        }
+
+        private static int chunkingInt(String tag, Map<String, Object> chunking, String key, int defaultValue) {
+            Object v = chunking.get(key);
+            if (v == null) {
+                return defaultValue;
+            }
+            if (v instanceof Integer i) {
+                return i;
+            }
+            if (v instanceof String str) {
+                try {
+                    return Integer.parseInt(str.trim());
+                } catch (NumberFormatException e) {
+                    // fall through to the error naming the option
+                }
+            }
+            throw newConfigurationException(TYPE, tag, "chunking." + key, "must be an integer, got [" + v + "]");
         }
     }
 }

@@ -42,7 +42,8 @@ import java.util.function.Supplier;
  * with {@code dfs_query_then_fetch}, so BM25 statistics are global, and with each hit's full-precision vector score
  * computed on its shard), fuses the lists and rewrites itself into a {@link FusedHitsQueryBuilder}. The fused ranking is
  * therefore computed once over global lists: the same for any number of shards, and an ordinary query from then on
- * (inside {@code bool}, with aggregations, sorting, pagination).
+ * (inside {@code bool}, with aggregations, sorting, pagination). A vector field inside {@code nested} objects (the chunks
+ * of long documents) is searched per parent ({@link NestedVectorPath}).
  */
 public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryHybridQueryBuilder> {
 
@@ -161,11 +162,22 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
     }
 
     /**
-     * Runs the two candidate searches at once and fuses them: one round. The keyword search also brings the vector
+     * Runs the two candidate searches at once and fuses them: one round (after the vector field's nested path is read
+     * from this node's cluster state). The keyword search also brings the vector
      * score of each of its hits, computed on the shard that holds it ({@link VectorScoresRescorerBuilder}), so the
      * keyword candidates the vector list missed need no search of their own.
      */
     private void collect(Client client, Target target, ActionListener<List<Fusion.Fused>> listener) {
+        NestedVectorPath.resolve(client, target.indices(), target.template().indicesOptions(), vector.fieldName(), ActionListener.wrap(
+            path -> collect(client, target, path, listener), listener::onFailure));
+    }
+
+    /**
+     * The two searches with the vector field's {@code nested} path ({@link NestedVectorPath}; null: a top-level field):
+     * on a nested field the vector search ranks parents by their best chunk, and the keyword hits (parents) get their
+     * best chunk's score on their shard.
+     */
+    private void collect(Client client, Target target, String nestedPath, ActionListener<List<Fusion.Fused>> listener) {
         StepListener<SearchResponse> keywordStep = new StepListener<>();
         StepListener<SearchResponse> vectorStep = new StepListener<>();
         // twice the window, so the deterministic cut below (score, then index and id) decides ties at the boundary
@@ -177,7 +189,7 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
         if (fusion.method().needsVectorList()) {
             int n = vectorListSize();
             BinaryKnnQueryBuilder knn = vector.withKAndFilter(n, Math.max(vector.resolvedNumCandidates(), n), vectorFilter());
-            client.search(request(target, knn, n, false), vectorStep);
+            client.search(request(target, NestedVectorPath.around(nestedPath, knn), n, false), vectorStep);
         } else {
             vectorStep.onResponse(null);
         }

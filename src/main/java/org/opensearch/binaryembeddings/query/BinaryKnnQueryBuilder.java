@@ -3,6 +3,7 @@ package org.opensearch.binaryembeddings.query;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.Query;
+import org.apache.lucene.search.join.BitSetProducer;
 import org.apache.lucene.util.SetOnce;
 import org.opensearch.binaryembeddings.codec.SignBits;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingFieldType;
@@ -68,6 +69,11 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
      * the candidates like {@code filter} instead of removing hits after the top k were chosen.
      */
     private final Map<String, QueryBuilder> aliasFilters;
+    /**
+     * Inside a {@code nested} query: how many best chunks of each of the k parent documents match (the parent's
+     * {@code inner_hits}; with the nested {@code score_mode} {@code avg}, the parent's score is their mean).
+     */
+    private final int chunksPerParent;
 
     private BinaryKnnQueryBuilder(Builder b) {
         this.services = b.services;
@@ -85,6 +91,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         this.encoded = b.encoded;
         this.pendingEncoding = b.pendingEncoding;
         this.aliasFilters = b.aliasFilters;
+        this.chunksPerParent = b.chunksPerParent;
         boost(b.boost);
         queryName(b.queryName);
     }
@@ -115,6 +122,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         b.encoded = encoded;
         b.pendingEncoding = pendingEncoding;
         b.aliasFilters = aliasFilters;
+        b.chunksPerParent = chunksPerParent;
         b.boost = boost;
         b.queryName = queryName;
         return b;
@@ -138,6 +146,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         private float boost = DEFAULT_BOOST;
         private Supplier<float[]> pendingEncoding;
         private Map<String, QueryBuilder> aliasFilters;
+        private int chunksPerParent = 1;
 
         Builder(QueryServices services, String where) {
             this.services = services;
@@ -161,6 +170,8 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         public Builder rescore(boolean v) { rescore = v; return this; }
         public Builder filter(QueryBuilder v) { filter = v; return this; }
         public Builder minScore(Float v) { minScore = v; return this; }
+        /** Inside a {@code nested} query: best chunks kept per parent document. */
+        public Builder chunksPerParent(int v) { chunksPerParent = v; return this; }
         public Builder boost(float v) { boost = v; return this; }
         public Builder queryName(String v) { queryName = v; return this; }
 
@@ -209,6 +220,9 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
                     + QueryLimits.MAX_NUM_CANDIDATES.getKey() + "), got [" + numCandidates + "]";
             } else if (minScore != null && (Float.isFinite(minScore) == false || minScore < 0)) {
                 return "[min_score] must be a non-negative number, got [" + minScore + "]";
+            } else if (chunksPerParent < 1 || chunksPerParent > ParentDiversifiedKnnQuery.MAX_CHUNKS_PER_PARENT) {
+                return "[chunks_per_parent] must be between 1 and " + ParentDiversifiedKnnQuery.MAX_CHUNKS_PER_PARENT + ", got ["
+                    + chunksPerParent + "]";
             }
             return null;
         }
@@ -233,6 +247,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         this.aliasFilters = in.getVersion().onOrAfter(StreamVersions.KNN_ALIAS_FILTERS) && in.readBoolean()
             ? in.readMap(StreamInput::readString, i -> i.readNamedWriteable(QueryBuilder.class))
             : null;
+        this.chunksPerParent = in.getVersion().onOrAfter(StreamVersions.KNN_CHUNKS_PER_PARENT) ? in.readVInt() : 1;
     }
 
     @Override
@@ -257,6 +272,15 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
             if (aliasFilters != null) {
                 out.writeMap(aliasFilters, StreamOutput::writeString, StreamOutput::writeNamedWriteable);
             }
+        }
+        if (out.getVersion().onOrAfter(StreamVersions.KNN_CHUNKS_PER_PARENT)) {
+            out.writeVInt(chunksPerParent);
+        } else if (chunksPerParent != 1) {
+            // dropping it would silently change which chunks (and with score_mode avg, which scores) the parents get
+            throw new IllegalArgumentException(
+                "[" + NAME + "] [chunks_per_parent] needs every node on version " + StreamVersions.KNN_CHUNKS_PER_PARENT
+                    + " or later; node version [" + out.getVersion() + "] does not read it"
+            );
         }
     }
 
@@ -382,8 +406,22 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         return toLuceneQuery(context, null);
     }
 
-    /** The Lucene query, its candidates also restricted by {@code extraFilter} (null: none). */
+    /**
+     * The Lucene query, its candidates also restricted by {@code extraFilter} (null: none). Inside a {@code nested}
+     * query (the parent filter is set) {@code k} counts parent documents, and the filters select parent documents.
+     */
     Query toLuceneQuery(QueryShardContext context, Query extraFilter) throws IOException {
+        OnShard q = onShard(context, extraFilter);
+        if (context.getParentFilter() == null) {
+            return new BinaryKnnQuery(q.field, q.spec, q.prepared, q.bits, k, shortlist(), resolvedNumCandidates(), rescore, q.filter, minScore);
+        }
+        return parentLevel(context, q);
+    }
+
+    /** The query's parts resolved against the shard's mapping: Lucene field, spec, query vector and bits, filters. */
+    private record OnShard(String field, BinaryEmbeddingSpec spec, float[] prepared, byte[] bits, Query filter) {}
+
+    private OnShard onShard(QueryShardContext context, Query extraFilter) throws IOException {
         BinaryEmbeddingFieldType type = fieldType(context);
         BinaryEmbeddingSpec spec = type.spec();
         // a field alias resolves to its target's type: the Lucene field is the target's full name
@@ -393,8 +431,44 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         float[] q = queryVector(spec);
         float[] prepared = q == null ? null : VectorInput.prepare(q, spec, "[" + NAME + "] [vector]");
         byte[] queryBits = prepared != null ? SignBits.pack(prepared, spec.binaryDims()) : PackedBits.decode(bits, spec.packedBytes(), "[" + NAME + "] [bits]");
-        Query filterQuery = and(filterQuery(context), extraFilter);
-        return new BinaryKnnQuery(luceneField, spec, prepared, queryBits, k, shortlist(), resolvedNumCandidates(), rescore, filterQuery, minScore);
+        return new OnShard(luceneField, spec, prepared, queryBits, and(filterQuery(context), extraFilter));
+    }
+
+    /**
+     * Inside a {@code nested} query (the vectors of a document's chunks): {@code k} counts parent documents, and
+     * {@code filter} selects parent documents (their chunks are searched).
+     */
+    private Query parentLevel(QueryShardContext context, OnShard q) {
+        BitSetProducer parents = context.getParentFilter();
+        Query chunkFilter = chunkFilter(context, q.filter);
+        int beam = numCandidates != null ? numCandidates : resolvedNumCandidates();
+        return new ParentDiversifiedKnnQuery(chunks -> {
+            int shortlist = (int) Math.min(Math.max(limits().maxNumCandidates(), chunks), Math.ceil(chunks * (double) oversample));
+            return new BinaryKnnQuery(q.field, q.spec, q.prepared, q.bits, chunks, shortlist, Math.max(chunks, beam), rescore, chunkFilter, minScore);
+        }, k, chunksPerParent, parents, q.field);
+    }
+
+    /** A parent-level filter as the filter of the chunk search: the chunks of the parents that match it. */
+    private static Query chunkFilter(QueryShardContext context, Query parentFilter) {
+        return parentFilter == null
+            ? null
+            : ParentDiversifiedKnnQuery.parentFilter(parentFilter, ParentDiversifiedKnnQuery.parentsQuery(context), context.getParentFilter());
+    }
+
+    /**
+     * Inside a {@code nested} query: every chunk of the parent documents {@code parentDocs} that the query's filters
+     * let through, scored (with rescoring, by an exact scan), whatever {@code k}; {@code chunks} bounds how many there
+     * are. binary_hybrid joins them to their parents by the best one: a keyword hit's vector score on a nested field
+     * ({@link VectorScoresRescorer}), the score a nested {@code binary_knn} with {@code score_mode} max gives that
+     * parent when it finds the parent's best chunk.
+     */
+    Query chunksOfParents(QueryShardContext context, Query parentDocs, int chunks) throws IOException {
+        if (context.getParentFilter() == null) {
+            throw new IllegalStateException("[" + NAME + "] chunks of parents are searched inside a nested scope only");
+        }
+        OnShard q = onShard(context, parentDocs);
+        int n = Math.max(1, chunks);
+        return new BinaryKnnQuery(q.field, q.spec, q.prepared, q.bits, n, n, n, rescore, chunkFilter(context, q.filter), minScore);
     }
 
     private BinaryEmbeddingFieldType fieldType(QueryShardContext context) {
@@ -467,13 +541,8 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
      * return nothing. Refuse that with the query to write instead.
      */
     private void checkNestedScope(QueryShardContext context, String luceneField) {
-        String nestedPath = null;
-        for (int dot = luceneField.lastIndexOf('.'); dot > 0 && nestedPath == null; dot = luceneField.lastIndexOf('.', dot - 1)) {
-            ObjectMapper parent = context.getObjectMapper(luceneField.substring(0, dot));
-            if (parent != null && parent.nested().isNested()) {
-                nestedPath = parent.fullPath();
-            }
-        }
+        ObjectMapper nested = NestedVectorPath.nestedObject(context, luceneField);
+        String nestedPath = nested == null ? null : nested.fullPath();
         ObjectMapper scope = context.nestedScope().getObjectMapper();
         String scopePath = scope == null ? null : scope.fullPath();
         if (Objects.equals(nestedPath, scopePath) == false) {
@@ -482,8 +551,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
                     + (scopePath == null ? "" : " but the query is inside a nested query on [" + scopePath + "]")
                     + (nestedPath == null
                         ? "; put [" + NAME + "] outside the nested query"
-                        : "; wrap it in {\"nested\": {\"path\": \"" + nestedPath + "\", \"query\": {\"" + NAME + "\": ...}}} ("
-                            + BinaryHybridQueryBuilder.NAME + " cannot search a nested field: its [vector.field] must be outside nested objects)")
+                        : "; wrap it in {\"nested\": {\"path\": \"" + nestedPath + "\", \"query\": {\"" + NAME + "\": ...}}}")
             );
         }
     }
@@ -522,6 +590,9 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         if (minScore != null) {
             builder.field("min_score", minScore);
         }
+        if (chunksPerParent != 1) {
+            builder.field("chunks_per_parent", chunksPerParent);
+        }
         printBoostAndQueryName(builder);
         builder.endObject();
     }
@@ -541,7 +612,8 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
     }
 
     private static final List<String> PARAMETERS = List.of(
-        "field", "query_text", "vector", "bits", "model", "k", "num_candidates", "oversample", "rescore", "filter", "min_score", "boost", "_name"
+        "field", "query_text", "vector", "bits", "model", "k", "num_candidates", "oversample", "rescore", "filter", "min_score", "chunks_per_parent",
+        "boost", "_name"
     );
 
     /** The DSL: each parameter and how its value is read (see {@link QueryParsing}). */
@@ -563,6 +635,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         QueryParsing.declare(PARSER, "rescore", Builder::rescore, p -> QueryParsing.bool(p, "rescore"));
         QueryParsing.declare(PARSER, "filter", Builder::filter, p -> QueryParsing.innerQuery(p, "filter"));
         QueryParsing.declare(PARSER, "min_score", Builder::minScore, p -> QueryParsing.number(p, "min_score"));
+        QueryParsing.declare(PARSER, "chunks_per_parent", Builder::chunksPerParent, p -> QueryParsing.integer(p, "chunks_per_parent"));
         QueryParsing.declare(PARSER, "boost", Builder::boost, p -> QueryParsing.number(p, "boost"));
         QueryParsing.declare(PARSER, "_name", Builder::queryName, p -> QueryParsing.string(p, "_name"));
     }
@@ -580,12 +653,14 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         return field.equals(o.field) && Objects.equals(queryText, o.queryText) && Arrays.equals(vector, o.vector)
             && Objects.equals(bits, o.bits) && Objects.equals(model, o.model) && k == o.k && Objects.equals(numCandidates, o.numCandidates)
             && oversample == o.oversample && rescore == o.rescore && Objects.equals(filter, o.filter) && Objects.equals(minScore, o.minScore)
-            && Arrays.equals(encoded, o.encoded) && pendingEncoding == o.pendingEncoding && Objects.equals(aliasFilters, o.aliasFilters);
+            && Arrays.equals(encoded, o.encoded) && pendingEncoding == o.pendingEncoding && Objects.equals(aliasFilters, o.aliasFilters)
+            && chunksPerParent == o.chunksPerParent;
     }
 
     @Override
     protected int doHashCode() {
-        return Objects.hash(field, queryText, Arrays.hashCode(vector), bits, model, k, numCandidates, oversample, rescore, filter, minScore, Arrays.hashCode(encoded), aliasFilters);
+        return Objects.hash(field, queryText, Arrays.hashCode(vector), bits, model, k, numCandidates, oversample, rescore, filter, minScore, Arrays.hashCode(encoded), aliasFilters,
+            chunksPerParent);
     }
 
     @Override

@@ -65,6 +65,16 @@ final class FixedScoresQuery extends Query {
         this.highlight = highlight;
     }
 
+    /** The matched global doc ids, ascending (a copy). */
+    int[] docs() {
+        return docs.clone();
+    }
+
+    /** Their scores, in the order of {@link #docs()} (a copy). */
+    float[] scores() {
+        return scores.clone();
+    }
+
     @Override
     public Weight createWeight(IndexSearcher searcher, ScoreMode scoreMode, float boost) {
         if (searcher.getIndexReader().getContext().id() != readerId) {

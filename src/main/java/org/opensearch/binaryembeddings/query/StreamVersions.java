@@ -14,4 +14,7 @@ final class StreamVersions {
 
     /** {@code binary_knn}'s filtering-alias filters, folded into the graph walk's filter. */
     static final Version KNN_ALIAS_FILTERS = Version.V_3_8_0;
+
+    /** {@code binary_knn}'s {@code chunks_per_parent} (a vector field inside {@code nested} objects). */
+    static final Version KNN_CHUNKS_PER_PARENT = Version.V_3_8_0;
 }

@@ -10,6 +10,7 @@ import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.Weight;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingFieldType;
+import org.opensearch.index.mapper.ObjectMapper;
 import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.search.rescore.RescoreContext;
 import org.opensearch.search.rescore.Rescorer;
@@ -26,7 +27,8 @@ import java.util.Set;
  * carries that set (as it does for every rescorer, for explain) to the fetch phase, which may run in another search
  * context, and there {@link VectorScoresFetchSubPhase} computes the scores in one pass. The scores come from the
  * {@code binary_knn} query itself, restricted to these documents (a filter this small takes its exact path), so they
- * are the scores the vector search gives them.
+ * are the scores the vector search gives them. On a vector field inside {@code nested} objects the hits are parent
+ * documents, and each gets its best chunk's score ({@link NestedVectorPath#bestChunkOfEach}).
  */
 final class VectorScoresRescorer implements Rescorer {
 
@@ -55,13 +57,19 @@ final class VectorScoresRescorer implements Rescorer {
             if (marked == null || marked.isEmpty() || shardContext.fieldMapper(vector.fieldName()) instanceof BinaryEmbeddingFieldType == false) {
                 return scores;
             }
+            // a vector field inside nested objects (chunks): the hits are their parents, each scored by its best chunk
+            ObjectMapper nested = NestedVectorPath.nestedObject(shardContext, shardContext.fieldMapper(vector.fieldName()).name());
             int[] docs = marked.stream().mapToInt(Integer::intValue).sorted().toArray();
             int n = docs.length;
             Query theseDocs = new FixedScoresQuery(searcher.getIndexReader().getContext(), docs, new float[n], null, "top keyword hits");
             BinaryKnnQueryBuilder knn = vector.withKAndFilter(n, Math.max(vector.resolvedNumCandidates(), n), vector.filterQuery());
             Query query;
             try {
-                query = searcher.rewrite(knn.toLuceneQuery(shardContext, theseDocs));
+                query = searcher.rewrite(
+                    nested == null
+                        ? knn.toLuceneQuery(shardContext, theseDocs)
+                        : NestedVectorPath.bestChunkOfEach(shardContext, searcher, knn, nested, theseDocs)
+                );
             } catch (IllegalArgumentException e) {
                 // what the vector search reports for this shard (a vector of other dims than the field's, say): these
                 // documents get no vector score, as when the candidates the vector list missed were scored by a search

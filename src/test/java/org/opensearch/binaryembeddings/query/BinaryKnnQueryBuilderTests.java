@@ -85,6 +85,9 @@ public class BinaryKnnQueryBuilderTests extends AbstractQueryTestCase<BinaryKnnQ
         if (randomBoolean()) {
             b.minScore(randomFloat());
         }
+        if (randomBoolean()) {
+            b.chunksPerParent(randomIntBetween(1, ParentDiversifiedKnnQuery.MAX_CHUNKS_PER_PARENT));
+        }
         return b;
     }
 
@@ -154,6 +157,8 @@ public class BinaryKnnQueryBuilderTests extends AbstractQueryTestCase<BinaryKnnQ
         assertInvalid("{'binary_knn':{" + good + ",'num_candidates':5}}", "[num_candidates] must be between [k] (10)");
         assertInvalid("{'binary_knn':{" + good + ",'min_score':-1}}", "[min_score] must be a non-negative number");
         assertInvalid("{'binary_knn':{" + good + ",'rescore':'maybe'}}", "bad value for [rescore]");
+        assertInvalid("{'binary_knn':{" + good + ",'chunks_per_parent':101}}", "[binary_knn] [chunks_per_parent] must be between 1 and 100, got [101]");
+        assertInvalid("{'binary_knn':{" + good + ",'chunks_per_parent':'two'}}", "bad value for [chunks_per_parent]: [chunks_per_parent] must be an integer");
         assertInvalid("{'binary_knn':{" + good + ",'filter':'abc'}}", "bad value for [filter]: [filter] must be a query object");
         assertInvalid("{'binary_knn':{" + good + ",'boost':{}}}", "bad value for [boost]");
         assertInvalid("{'binary_knn':{" + good + ",'colour':'red'}}", "[binary_knn] unknown parameter [colour]; expected one of field,");

@@ -58,6 +58,7 @@ public class ShardInvarianceIT extends OpenSearchIntegTestCase {
         + "\"e\":{\"type\":\"binary_embedding\",\"dims\":" + DIMS + ",\"truncate_to\":64}}}";
 
     private float[][] vectors;
+    private String[] texts;
 
     private void indexCorpus() {
         Random r = new Random(42);
@@ -66,6 +67,7 @@ public class ShardInvarianceIT extends OpenSearchIntegTestCase {
             for (int i = 0; i < DIMS; i++) c[i] = (float) r.nextGaussian();
         }
         vectors = new float[DOCS][DIMS];
+        texts = new String[DOCS];
         for (String index : new String[] { "one", "three" }) {
             int shards = index.equals("one") ? 1 : 3;
             client().admin().indices().prepareCreate(index)
@@ -81,6 +83,7 @@ public class ShardInvarianceIT extends OpenSearchIntegTestCase {
             int len = 5 + r.nextInt(30);
             for (int j = 0; j < len; j++) text.append(WORDS[(int) Math.min(WORDS.length - 1, Math.abs(r.nextGaussian()) * 60)]).append(' ');
             String source = String.format(Locale.ROOT, "{\"text\":\"%s\",\"tag\":\"t%d\",\"e\":%s}", text, d % 5, Arrays.toString(vectors[d]));
+            texts[d] = text.toString();
             for (String index : new String[] { "one", "three" }) {
                 bulk.add(client().prepareIndex(index).setId("d" + d).setSource(source, XContentType.JSON));
             }
@@ -164,6 +167,65 @@ public class ShardInvarianceIT extends OpenSearchIntegTestCase {
         }
     }
 
+    private static final String NESTED_MAPPING = "{\"properties\":{\"text\":{\"type\":\"text\"},\"chunks\":{\"type\":\"nested\","
+        + "\"properties\":{\"e\":{\"type\":\"binary_embedding\",\"dims\":" + DIMS + ",\"truncate_to\":64}}}}}";
+
+    /** The corpus again, each document's vector as 1 to 4 chunks around it (nested objects), in 1 and in 3 shards. */
+    private void indexChunkedCorpus() {
+        indexCorpus();
+        Random r = new Random(43);
+        for (String index : new String[] { "nested-one", "nested-three" }) {
+            int shards = index.equals("nested-one") ? 1 : 3;
+            client().admin().indices().prepareCreate(index)
+                .setSettings(Settings.builder().put("index.binary_embeddings", true).put("index.number_of_shards", shards).put("index.number_of_replicas", shards == 3 ? 1 : 0))
+                .setMapping(NESTED_MAPPING).get();
+        }
+        ensureGreen("nested-one", "nested-three");
+        BulkRequestBuilder bulk = client().prepareBulk();
+        for (int d = 0; d < DOCS; d++) {
+            List<String> chunks = new ArrayList<>();
+            for (int c = 1 + r.nextInt(4); c > 0; c--) {
+                float[] chunk = vectors[d].clone();
+                for (int i = 0; i < DIMS; i++) chunk[i] += 0.5f * (float) r.nextGaussian();
+                chunks.add("{\"e\":" + Arrays.toString(chunk) + "}");
+            }
+            String source = String.format(Locale.ROOT, "{\"text\":\"%s\",\"chunks\":[%s]}", texts[d], String.join(",", chunks));
+            for (String index : new String[] { "nested-one", "nested-three" }) {
+                bulk.add(client().prepareIndex(index).setId("d" + d).setSource(source, XContentType.JSON));
+            }
+        }
+        assertFalse(bulk.get().buildFailureMessage(), bulk.get().hasFailures());
+        client().admin().indices().prepareRefresh("nested-one", "nested-three").get();
+    }
+
+    /**
+     * On a vector field inside nested objects, the keyword hits' vector scores (computed on their shards in the one
+     * round) are their best chunks': ranking and scores as the three searches fused, each vector search a nested
+     * binary_knn with score_mode max; and the same parents for 1 or 3 shards.
+     */
+    public void testNestedVectorFieldRanksLikeTheThreeSearchesFused() {
+        indexChunkedCorpus();
+        Random r = new Random(6);
+        for (int q = 0; q < 4; q++) {
+            float[] v = vectors[r.nextInt(DOCS)].clone();
+            for (int i = 0; i < DIMS; i++) v[i] += 0.3f * (float) r.nextGaussian();
+            String words = WORDS[r.nextInt(40)] + " " + WORDS[r.nextInt(40)];
+            for (Map<String, Object> fusion : List.of(Map.<String, Object>of(), Map.<String, Object>of("method", "rrf"))) {
+                String query = hybrid(v, words, fusion.isEmpty() ? null : json(fusion)).replace("\"field\":\"e\"", "\"field\":\"chunks.e\"");
+                for (String index : new String[] { "nested-one", "nested-three" }) {
+                    List<Fusion.Fused> expected = threeSearchesFused(index, "chunks", v, words, Fusion.parse(fusion), 50);
+                    SearchHit[] hits = client().prepareSearch(index).setQuery(QueryBuilders.wrapperQuery(query)).setSize(20).get().getHits().getHits();
+                    assertEquals(query, Math.min(20, expected.size()), hits.length);
+                    for (int i = 0; i < hits.length; i++) {
+                        assertEquals(index + " " + query + " rank " + i, expected.get(i).id(), hits[i].getId());
+                        assertEquals(index + " " + query + " rank " + i, expected.get(i).score(), hits[i].getScore(), 1e-5);
+                    }
+                }
+                assertEquals(query, ids("nested-one", query, 0, 20), ids("nested-three", query, 0, 20));
+            }
+        }
+    }
+
     private static String json(Map<String, Object> fusion) {
         List<String> members = new ArrayList<>();
         fusion.forEach((k, value) -> members.add("\"" + k + "\":\"" + value + "\""));
@@ -172,6 +234,12 @@ public class ShardInvarianceIT extends OpenSearchIntegTestCase {
 
     /** binary_hybrid as it was (default vector parameters, window {@code window}): three searches, then the fusion. */
     private List<Fusion.Fused> threeSearchesFused(String index, float[] v, String words, Fusion fusion, int window) {
+        return threeSearchesFused(index, null, v, words, fusion, window);
+    }
+
+    /** The same with the vector field {@code e} inside nested objects at {@code path} (null: top-level). */
+    private List<Fusion.Fused> threeSearchesFused(String index, String path, float[] v, String words, Fusion fusion, int window) {
+        String field = path == null ? "e" : path + ".e";
         SearchResponse kw = client().prepareSearch(index).setSearchType(SearchType.DFS_QUERY_THEN_FETCH)
             .setQuery(QueryBuilders.matchQuery("text", words)).setSize(2 * window).setFetchSource(false).get();
         List<SearchHit> kwHits = new ArrayList<>(List.of(kw.getHits().getHits()));
@@ -180,8 +248,8 @@ public class ShardInvarianceIT extends OpenSearchIntegTestCase {
         // the vector list: k = window, num_candidates = max(the default beam for k 10 (100), window)
         Map<String, Float> listed = new LinkedHashMap<>();
         if (fusion.method().needsVectorList()) {
-            String knn = "{\"binary_knn\":{\"field\":\"e\",\"vector\":" + Arrays.toString(v) + ",\"k\":" + window + ",\"num_candidates\":"
-                + Math.max(100, window) + "}}";
+            String knn = nested(path, "{\"binary_knn\":{\"field\":\"" + field + "\",\"vector\":" + Arrays.toString(v) + ",\"k\":" + window
+                + ",\"num_candidates\":" + Math.max(100, window) + "}}");
             for (SearchHit h : client().prepareSearch(index).setQuery(QueryBuilders.wrapperQuery(knn)).setSize(window).get().getHits().getHits()) {
                 listed.put(h.getId(), h.getScore());
             }
@@ -190,8 +258,8 @@ public class ShardInvarianceIT extends OpenSearchIntegTestCase {
         List<String> missing = kwHits.stream().map(SearchHit::getId).filter(id -> listed.containsKey(id) == false).toList();
         if (missing.isEmpty() == false) {
             int n = missing.size();
-            String exact = "{\"binary_knn\":{\"field\":\"e\",\"vector\":" + Arrays.toString(v) + ",\"k\":" + n + ",\"num_candidates\":"
-                + Math.max(100, n) + ",\"filter\":{\"ids\":{\"values\":[\"" + String.join("\",\"", missing) + "\"]}}}}";
+            String exact = nested(path, "{\"binary_knn\":{\"field\":\"" + field + "\",\"vector\":" + Arrays.toString(v) + ",\"k\":" + n
+                + ",\"num_candidates\":" + Math.max(100, n) + ",\"filter\":{\"ids\":{\"values\":[\"" + String.join("\",\"", missing) + "\"]}}}}");
             for (SearchHit h : client().prepareSearch(index).setQuery(QueryBuilders.wrapperQuery(exact)).setSize(n).get().getHits().getHits()) {
                 scores.putIfAbsent(h.getId(), h.getScore());
             }
@@ -203,6 +271,11 @@ public class ShardInvarianceIT extends OpenSearchIntegTestCase {
         }
         listed.forEach((id, score) -> candidates.putIfAbsent(id, new Fusion.Candidate(index, id, null, 0, score)));
         return fusion.fuse(new ArrayList<>(candidates.values()));
+    }
+
+    /** A nested query with score_mode max around {@code knn} (a parent's score: its best chunk's), or {@code knn}. */
+    private static String nested(String path, String knn) {
+        return path == null ? knn : "{\"nested\":{\"path\":\"" + path + "\",\"score_mode\":\"max\",\"query\":" + knn + "}}";
     }
 
     public void testComposesWithBoolFiltersAggregationsAndExplain() {

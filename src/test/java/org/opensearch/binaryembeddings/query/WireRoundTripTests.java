@@ -19,7 +19,7 @@ import java.util.Map;
 
 /**
  * What the coordinating node adds to the queries it sends to shards on other nodes survives the wire: the alias
- * filters folded into binary_knn, and the keyword part binary_hybrid's fused hits offer to highlighters. (On one node
+ * filters folded into binary_knn, its chunks_per_parent, and the keyword part binary_hybrid's fused hits offer to highlighters. (On one node
  * a shard request is not serialized, so the real-node tests do not cover this.)
  */
 public class WireRoundTripTests extends OpenSearchTestCase {
@@ -41,6 +41,17 @@ public class WireRoundTripTests extends OpenSearchTestCase {
         assertNotEquals(unresolved, roundTrip(knn().aliasFilters(Map.of()).build(), Version.CURRENT));
         // a node that does not read alias filters is not sent them: the rest of the query still arrives
         assertEquals(knn().filter(new MatchQueryBuilder("text", "pie")).build(), roundTrip(knn, Version.V_3_7_0));
+    }
+
+    /** chunks_per_parent is version-gated like the alias filters, but never dropped: that would change the answer. */
+    public void testChunksPerParentOnTheWire() throws IOException {
+        BinaryKnnQueryBuilder knn = knn().chunksPerParent(3).build();
+        assertEquals(knn, roundTrip(knn, Version.CURRENT));
+        assertNotEquals(knn().build(), roundTrip(knn, Version.CURRENT));
+        // the default needs no field: an older node gets the rest of the query
+        assertEquals(knn().build(), roundTrip(knn().build(), Version.V_3_7_0));
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> roundTrip(knn, Version.V_3_7_0));
+        assertTrue(e.getMessage(), e.getMessage().contains("[binary_knn] [chunks_per_parent] needs every node on version 3.8.0 or later"));
     }
 
     private static BinaryKnnQueryBuilder.Builder knn() {
