@@ -85,11 +85,6 @@ final class RescoreVectorValues extends FloatVectorValues {
         return new RescoreVectorValues(precision, similarity, bitScorers, dimension, size, slice, docs, data);
     }
 
-    /** The rescoring values' precision. */
-    RescorePrecision precision() {
-        return precision;
-    }
-
     @Override
     public int dimension() {
         return dimension;

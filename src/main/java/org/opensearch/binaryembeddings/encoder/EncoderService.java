@@ -110,10 +110,6 @@ public final class EncoderService implements Closeable {
         return registry.awaitLoaded(timeout, unit);
     }
 
-    public Path modelsRoot() {
-        return registry.modelsRoot();
-    }
-
     /** True if the model is known on this node: discovered or enabled, whether loading, loaded or failed. */
     public boolean hasModel(String name) {
         return registry.hasModel(name);

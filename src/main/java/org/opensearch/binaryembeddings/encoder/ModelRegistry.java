@@ -51,10 +51,6 @@ final class ModelRegistry {
         }
     }
 
-    Path modelsRoot() {
-        return modelsRoot;
-    }
-
     String defaultModel() {
         return defaultModel;
     }
