@@ -9,6 +9,8 @@ import org.opensearch.binaryembeddings.encoder.EncoderSettings;
 import org.opensearch.binaryembeddings.encoder.NativeLibraries;
 import org.opensearch.binaryembeddings.testdata.Corpus;
 
+import org.opensearch.binaryembeddings.testsupport.BenchMain;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,17 +31,7 @@ public final class EncoderBench {
     private EncoderBench() {}
 
     public static void main(String[] args) throws Exception {
-        // ONNX Runtime's first initialization needs more than the main thread's 1 MB stack (see EncoderService#loaderThread)
-        Thread t = new Thread(null, () -> {
-            try {
-                run(args);
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        }, "bench", 64L << 20);
-        t.start();
-        t.join();
-        System.exit(0);
+        BenchMain.run(() -> run(args));
     }
 
     private static void run(String[] args) throws Exception {

@@ -7,6 +7,8 @@ import dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15Quantize
 import org.opensearch.binaryembeddings.testdata.Corpus;
 import org.opensearch.binaryembeddings.testdata.Json;
 
+import org.opensearch.binaryembeddings.testsupport.BenchMain;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
@@ -49,22 +51,7 @@ public final class InferenceBench {
     private InferenceBench() {}
 
     public static void main(String[] args) throws Exception {
-        // ONNX Runtime's first initialization (langchain4j's model) needs more than the main thread's 1 MB stack
-        Throwable[] failure = new Throwable[1];
-        Thread t = new Thread(null, () -> {
-            try {
-                run(args);
-            } catch (Throwable e) {
-                failure[0] = e;
-            }
-        }, "bench", 64L << 20);
-        t.start();
-        t.join();
-        if (failure[0] != null) {
-            failure[0].printStackTrace();
-            System.exit(1);
-        }
-        System.exit(0);
+        BenchMain.run(() -> run(args));
     }
 
     private static void run(String[] args) throws Exception {

@@ -45,6 +45,8 @@ import org.opensearch.binaryembeddings.codec.BinaryVectors;
 import org.opensearch.binaryembeddings.codec.SignBits;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec;
 
+import org.opensearch.binaryembeddings.testsupport.BenchMain;
+
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -188,22 +190,7 @@ public final class AnnBench {
     private AnnBench() {}
 
     public static void main(String[] args) throws Exception {
-        Throwable[] failure = new Throwable[1];
-        // ONNX Runtime's first initialization (reference embeddings, when not cached) wants a big stack
-        Thread t = new Thread(null, () -> {
-            try {
-                run(parse(args));
-            } catch (Throwable e) {
-                failure[0] = e;
-            }
-        }, "bench", 64L << 20);
-        t.start();
-        t.join();
-        if (failure[0] != null) {
-            failure[0].printStackTrace();
-            System.exit(1);
-        }
-        System.exit(0);
+        BenchMain.run(() -> run(parse(args)));
     }
 
     static Options parse(String[] args) {
