@@ -43,7 +43,14 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
     public static final String NAME = "binary_knn";
 
     public static final int DEFAULT_K = 10;
-    /** Shortlist = k × oversample candidates rescored per segment; 4 is where rescoring stops gaining (see BENCHMARKS.md). */
+    /**
+     * The least shortlist per k when {@code oversample} is not given: the default rescores at least {@code k × 4}
+     * candidates per segment and, above that, every candidate of the graph's beam ({@code num_candidates}): the walk has
+     * already found and scored them, and rescoring them costs little next to the walk (msmarco-5k, in RAM: p50 175 µs
+     * rescoring 100 vs 176 µs rescoring 40 of a 100-wide beam) while it raises recall@10 from 0.972 to 0.982, because
+     * the sign bits' estimate ranks true neighbours below the 40th candidate (BENCHMARKS.md, "Which estimate can the
+     * sign bits give?"). k-NN's on_disk mode rescores its whole {@code ef_search} beam too.
+     */
     public static final float DEFAULT_OVERSAMPLE = 4f;
     /** Graph beam width when not given: at least the shortlist and never below 100. */
     public static final int MIN_DEFAULT_NUM_CANDIDATES = 100;
@@ -56,7 +63,8 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
     private final String model;
     private final int k;
     private final Integer numCandidates;
-    private final float oversample;
+    /** null: the default (see {@link #shortlist}), resolved on the shard for this query's own k. */
+    private final Float oversample;
     private final boolean rescore;
     private final QueryBuilder filter;
     private final Float minScore;
@@ -84,7 +92,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         this.model = b.model;
         this.k = b.k;
         this.numCandidates = b.numCandidates;
-        this.oversample = b.oversample != null ? b.oversample : defaultOversample(b.services);
+        this.oversample = b.oversample;
         this.rescore = b.rescore;
         this.filter = b.filter;
         this.minScore = b.minScore;
@@ -200,7 +208,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         /** What is wrong with the parameters together, or null. */
         private String problem() {
             QueryLimits limits = limitsOf(services);
-            float os = oversample != null ? oversample : defaultOversample(services);
+            float os = oversample != null ? oversample : defaultOversample(services); // the default never fails
             int inputs = (queryText != null ? 1 : 0) + (vector != null ? 1 : 0) + (bits != null ? 1 : 0);
             if (field == null) {
                 return "[field] is required";
@@ -238,7 +246,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         this.model = in.readOptionalString();
         this.k = in.readVInt();
         this.numCandidates = in.readOptionalVInt();
-        this.oversample = in.readFloat();
+        this.oversample = in.getVersion().onOrAfter(StreamVersions.KNN_DEFAULT_OVERSAMPLE) ? in.readOptionalFloat() : Float.valueOf(in.readFloat());
         this.rescore = in.readBoolean();
         this.filter = in.readOptionalNamedWriteable(QueryBuilder.class);
         this.minScore = in.readOptionalFloat();
@@ -262,7 +270,12 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         out.writeOptionalString(model);
         out.writeVInt(k);
         out.writeOptionalVInt(numCandidates);
-        out.writeFloat(oversample);
+        if (out.getVersion().onOrAfter(StreamVersions.KNN_DEFAULT_OVERSAMPLE)) {
+            out.writeOptionalFloat(oversample);
+        } else {
+            // an older node resolves no default of its own: it gets the least shortlist the default rescores
+            out.writeFloat(oversample != null ? oversample : defaultOversample(services));
+        }
         out.writeBoolean(rescore);
         out.writeOptionalNamedWriteable(filter);
         out.writeOptionalFloat(minScore);
@@ -339,16 +352,36 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         return toBuilder().model(newModel).encoding(newEncoded, pending).filter(newFilter).aliasFilters(newAliasFilters).copy();
     }
 
+    /**
+     * Candidates rescored per segment: {@code k × oversample} when oversample is given; by default every candidate of
+     * the beam and at least {@code k × 4}, within {@code k × max_oversample} (an administrator's bound on rescoring work)
+     * and {@code max_num_candidates}.
+     */
     int shortlist() {
-        return (int) Math.min(limits().maxNumCandidates(), Math.ceil(k * (double) oversample));
+        QueryLimits limits = limits();
+        if (oversample != null) {
+            return shortlistOf(k, oversample, limits);
+        }
+        long bound = Math.min(limits.maxNumCandidates(), (long) k * limits.maxOversample());
+        return (int) Math.min(bound, Math.max(leastDefaultShortlist(limits), resolvedNumCandidates()));
+    }
+
+    private static int shortlistOf(int k, float oversample, QueryLimits limits) {
+        return (int) Math.min(limits.maxNumCandidates(), Math.ceil(k * (double) oversample));
+    }
+
+    private int leastDefaultShortlist(QueryLimits limits) {
+        return shortlistOf(k, Math.min(DEFAULT_OVERSAMPLE, limits.maxOversample()), limits);
     }
 
     int resolvedNumCandidates() {
         if (numCandidates != null) {
             return numCandidates;
         }
+        QueryLimits limits = limits();
+        int base = oversample != null ? shortlistOf(k, oversample, limits) : leastDefaultShortlist(limits);
         // the default beam respects the cap too, but never drops below k
-        return Math.max(k, Math.min(limits().maxNumCandidates(), Math.max(MIN_DEFAULT_NUM_CANDIDATES, shortlist())));
+        return Math.max(k, Math.min(limits.maxNumCandidates(), Math.max(MIN_DEFAULT_NUM_CANDIDATES, base)));
     }
 
     @Override
@@ -442,8 +475,14 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         BitSetProducer parents = context.getParentFilter();
         Query chunkFilter = chunkFilter(context, q.filter);
         int beam = numCandidates != null ? numCandidates : resolvedNumCandidates();
+        QueryLimits limits = limits();
         return new ParentDiversifiedKnnQuery(chunks -> {
-            int shortlist = (int) Math.min(Math.max(limits().maxNumCandidates(), chunks), Math.ceil(chunks * (double) oversample));
+            int cap = Math.max(limits.maxNumCandidates(), chunks);
+            // as at the top level: the given oversample, or by default every candidate of the beam and at least chunks × 4
+            int shortlist = oversample != null
+                ? (int) Math.min(cap, Math.ceil(chunks * (double) oversample))
+                : (int) Math.min(cap, Math.min((long) chunks * limits.maxOversample(),
+                    Math.max(Math.ceil(chunks * (double) Math.min(DEFAULT_OVERSAMPLE, limits.maxOversample())), Math.max(chunks, beam))));
             return new BinaryKnnQuery(q.field, q.spec, q.prepared, q.bits, chunks, shortlist, Math.max(chunks, beam), rescore, chunkFilter, minScore);
         }, k, chunksPerParent, parents, q.field);
     }
@@ -582,7 +621,9 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         if (numCandidates != null) {
             builder.field("num_candidates", numCandidates);
         }
-        builder.field("oversample", oversample);
+        if (oversample != null) {
+            builder.field("oversample", oversample);
+        }
         builder.field("rescore", rescore);
         if (filter != null) {
             builder.field("filter", filter);
@@ -652,7 +693,7 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
     protected boolean doEquals(BinaryKnnQueryBuilder o) {
         return field.equals(o.field) && Objects.equals(queryText, o.queryText) && Arrays.equals(vector, o.vector)
             && Objects.equals(bits, o.bits) && Objects.equals(model, o.model) && k == o.k && Objects.equals(numCandidates, o.numCandidates)
-            && oversample == o.oversample && rescore == o.rescore && Objects.equals(filter, o.filter) && Objects.equals(minScore, o.minScore)
+            && Objects.equals(oversample, o.oversample) && rescore == o.rescore && Objects.equals(filter, o.filter) && Objects.equals(minScore, o.minScore)
             && Arrays.equals(encoded, o.encoded) && pendingEncoding == o.pendingEncoding && Objects.equals(aliasFilters, o.aliasFilters)
             && chunksPerParent == o.chunksPerParent;
     }

@@ -17,4 +17,7 @@ final class StreamVersions {
 
     /** {@code binary_knn}'s {@code chunks_per_parent} (a vector field inside {@code nested} objects). */
     static final Version KNN_CHUNKS_PER_PARENT = Version.V_3_8_0;
+
+    /** {@code binary_knn}'s {@code oversample} optional: when not given, each shard resolves the default for its own k. */
+    static final Version KNN_DEFAULT_OVERSAMPLE = Version.V_3_8_0;
 }

@@ -123,6 +123,25 @@ public class BinaryKnnQueryBuilderTests extends AbstractQueryTestCase<BinaryKnnQ
         assertThat(query.toString(), containsString("binary_knn(" + VEC + ", k=" + builder.k() + ","));
     }
 
+    /**
+     * The default shortlist is resolved on the shard for the query's own k: every candidate of the beam and at least
+     * k × 4, within k × max_oversample (40_limits.yml); a given oversample is used as given.
+     */
+    public void testDefaultShortlistRescoresTheBeam() throws IOException {
+        assertShortlist(BinaryKnnQueryBuilder.builder(null).field(VEC).vector(randomVector()).k(10), 100, 100);
+        assertShortlist(BinaryKnnQueryBuilder.builder(null).field(VEC).vector(randomVector()).k(10).numCandidates(250), 250, 250);
+        // a narrow beam still rescores k × 4, walking as wide as the shortlist
+        assertShortlist(BinaryKnnQueryBuilder.builder(null).field(VEC).vector(randomVector()).k(10).numCandidates(20), 40, 20);
+        assertShortlist(BinaryKnnQueryBuilder.builder(null).field(VEC).vector(randomVector()).k(50), 200, 200);
+        assertShortlist(BinaryKnnQueryBuilder.builder(null).field(VEC).vector(randomVector()).k(10).oversample(4f), 40, 100);
+        assertShortlist(BinaryKnnQueryBuilder.builder(null).field(VEC).vector(randomVector()).k(10).oversample(2f).numCandidates(300), 20, 300);
+    }
+
+    private void assertShortlist(BinaryKnnQueryBuilder.Builder b, int shortlist, int numCandidates) throws IOException {
+        Query q = b.build().toQuery(createShardContext());
+        assertThat(q.toString(), containsString("shortlist=" + shortlist + ", num_candidates=" + numCandidates + ","));
+    }
+
     /** Without the coordinating node's rewrite, query text reaches the shard unencoded: a 400, and no thread waits for a model. */
     public void testUnencodedQueryTextIsRefusedOnTheShard() {
         BinaryKnnQueryBuilder q = BinaryKnnQueryBuilder.builder(null).field(VEC).queryText("apple").model("m").build();

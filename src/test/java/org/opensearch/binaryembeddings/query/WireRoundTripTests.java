@@ -54,6 +54,14 @@ public class WireRoundTripTests extends OpenSearchTestCase {
         assertTrue(e.getMessage(), e.getMessage().contains("[binary_knn] [chunks_per_parent] needs every node on version 3.8.0 or later"));
     }
 
+    /** Without oversample the default travels unresolved; an older node, which resolves none, gets k × 4. */
+    public void testDefaultOversampleOnTheWire() throws IOException {
+        BinaryKnnQueryBuilder unset = knn().oversample(null).build();
+        assertEquals(unset, roundTrip(unset, Version.CURRENT));
+        assertEquals(knn().build(), roundTrip(unset, Version.V_3_7_0));
+        assertEquals(knn().oversample(7f).build(), roundTrip(knn().oversample(7f).build(), Version.V_3_7_0));
+    }
+
     private static BinaryKnnQueryBuilder.Builder knn() {
         return BinaryKnnQueryBuilder.builder(null).field("vec").vector(new float[] { 1, -1, 1, -1, 1, -1, 1, -1 }).oversample(4f);
     }
