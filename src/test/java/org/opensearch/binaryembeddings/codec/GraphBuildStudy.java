@@ -27,14 +27,15 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * A study, not a test (bin/bench --graph-study): does building the graph by the walk's own asymmetric estimate find more
- * true neighbours than building it by Hamming distance? The codec builds by Hamming (the symmetric distance between two
- * stored codes); queries walk by the float query's estimate against the codes ({@link AsymmetricQuery}), the way
- * Lucene's 1-bit format builds with each vector's 4-bit quantization as the query. On msmarco-5k reference embeddings,
- * both graphs (Lucene's HnswGraphBuilder, maxConn 16, beam 100, same seed) are walked the way {@code binary_knn} walks
- * one segment: beam by the 4-bit estimate, narrowed by the float estimate, shortlist rescored with floats. Queries: the
- * 50 real ones and 450 passages (each excluding itself), for a sample larger than 50. The exact scan by the 4-bit
- * estimate is the bound any walk over these codes has.
+ * A study, not a test (bin/bench --graph-study): which codes and which graph let the walk find the true neighbours
+ * within a shortlist of 10 × k? The codec stores sign bits and builds its graph by their Hamming distance; queries walk
+ * it by the float query's estimate against the bits ({@link AsymmetricQuery}). Variants: the graph built by that
+ * estimate instead (each vector's 4-bit planes as the query, as Lucene's 1-bit format builds), and codes of the vectors
+ * centred on their mean (Lucene's format, RaBitQ) with one or two correction terms a vector, walked on their own graph
+ * or on the shipped one. Each graph (Lucene's HnswGraphBuilder, maxConn 16, beam width 100, same seed) is walked the way
+ * {@code binary_knn} walks one segment: beam by the 4-bit estimate, narrowed by the float estimate, rescored with
+ * floats. Queries: the 50 real ones and 450 passages (each excluding itself), for a sample larger than 50; the exact scan
+ * by each estimate is the bound any walk over those codes has.
  */
 public final class GraphBuildStudy {
 
@@ -45,6 +46,15 @@ public final class GraphBuildStudy {
 
     public static void main(String[] args) throws Exception {
         BenchMain.run(() -> run(Path.of(args[0])));
+    }
+
+    /** How one variant estimates a query's similarity to a document from its codes. */
+    private interface Estimate {
+        /** The walk's scorer over the graph's ordinals (non-negative scores). */
+        RandomVectorScorer walk(float[] q) throws IOException;
+
+        /** The float estimate that narrows the beam to the shortlist. */
+        float narrow(float[] q, int doc);
     }
 
     static void run(Path out) throws IOException {
@@ -59,6 +69,8 @@ public final class GraphBuildStudy {
             planes[i] = AsymmetricQuery.encode(x[i], d);
         }
         ByteVectorValues values = ByteVectorValues.fromBytes(bits, d / Byte.SIZE);
+        Centred centred = new Centred(x, false);
+        Centred scaled = new Centred(x, true);
         Random random = new Random(1);
         float[][] qs = new float[QUERIES][];
         int[] self = new int[QUERIES];
@@ -75,32 +87,63 @@ public final class GraphBuildStudy {
         for (int i = 0; i < QUERIES; i++) {
             truth[i] = topByFloat(x, qs[i], null, 10, self[i]);
         }
+        Estimate raw = new Estimate() {
+            @Override
+            public RandomVectorScorer walk(float[] q) {
+                return AsymmetricQuery.scorer(values, AsymmetricQuery.encode(q, d));
+            }
+
+            @Override
+            public float narrow(float[] q, int doc) {
+                return floatTimesBits(q, bits.get(doc));
+            }
+        };
         StringBuilder md = new StringBuilder("# Graph build study (bin/bench --graph-study)\n\n");
-        md.append(String.format(Locale.ROOT, "msmarco-5k reference embeddings (%d passages, %d bits), %d queries (%d real + passages), maxConn %d, beam width %d%n%n",
-            n, d, QUERIES, real.length, M, BEAM_WIDTH));
-        md.append("| graph built by | build ms (best of 3) |");
-        for (int[] p : POINTS) md.append(" beam ").append(p[0]).append(" / shortlist ").append(p[1]).append(": recall@10, nodes visited |");
+        md.append(String.format(Locale.ROOT, "msmarco-5k reference embeddings (%d passages, %d bits), %d queries (%d real + passages), maxConn %d, beam width %d; "
+            + "each cell: recall@10 over all queries / over the %d real queries, nodes visited per query%n%n", n, d, QUERIES, real.length, M, BEAM_WIDTH, real.length));
+        md.append("| codes, graph built by | build ms (best of 3) |");
+        for (int[] p : POINTS) md.append(" beam ").append(p[0]).append(" / shortlist ").append(p[1]).append(" |");
         md.append("\n|---|---:|").append("---:|".repeat(POINTS.length)).append('\n');
-        md.append("| exact scan by the 4-bit estimate (bound) | — |");
-        for (int[] p : POINTS) md.append(String.format(Locale.ROOT, " %.4f (top %d), %d |", exactScanRecall(values, x, qs, self, truth, p[1]), p[1], n));
-        md.append('\n');
-        RandomVectorScorerSupplier hamming = BitVectorsScorer.INSTANCE.getRandomVectorScorerSupplier(VectorSimilarityFunction.EUCLIDEAN, values);
-        RandomVectorScorerSupplier asymmetric = new AsymmetricBuild(values, x, planes);
-        OnHeapHnswGraph[] graphs = new OnHeapHnswGraph[2];
-        long[] best = { Long.MAX_VALUE, Long.MAX_VALUE };
-        for (int rep = 0; rep < 3; rep++) { // interleaved, so that load from other processes hits both alike
-            for (int g = 0; g < 2; g++) {
+        for (Object[] bound : new Object[][] { { "sign bits: exact scan by the 4-bit estimate (bound)", raw }, { "centred codes, 2 levels: exact scan by their 4-bit estimate (bound)", centred },
+            { "centred codes, 1 factor (RaBitQ-like): exact scan by their 4-bit estimate (bound)", scaled } }) {
+            md.append("| ").append(bound[0]).append(" | — |");
+            for (int[] p : POINTS) {
+                double[] r = exactScanRecall((Estimate) bound[1], x, qs, self, truth, p[1], real.length);
+                md.append(String.format(Locale.ROOT, " %.4f / %.3f (top %d) |", r[0], r[1], p[1]));
+            }
+            md.append('\n');
+        }
+        RandomVectorScorerSupplier[] suppliers = {
+            BitVectorsScorer.INSTANCE.getRandomVectorScorerSupplier(VectorSimilarityFunction.EUCLIDEAN, values),
+            new AsymmetricBuild(values, x, planes),
+            BitVectorsScorer.INSTANCE.getRandomVectorScorerSupplier(VectorSimilarityFunction.EUCLIDEAN, centred.values),
+            BitVectorsScorer.INSTANCE.getRandomVectorScorerSupplier(VectorSimilarityFunction.EUCLIDEAN, scaled.values) };
+        String[] names = { "sign bits, Hamming distance (shipped)", "sign bits, the asymmetric estimate (4-bit vector vs bits)",
+            "centred codes (x − mean) + 2 levels a vector, their Hamming distance",
+            "centred codes + 1 factor a vector (RaBitQ-like), their Hamming distance" };
+        Estimate[] walks = { raw, raw, centred, scaled };
+        OnHeapHnswGraph[] graphs = new OnHeapHnswGraph[suppliers.length];
+        long[] best = new long[suppliers.length];
+        Arrays.fill(best, Long.MAX_VALUE);
+        for (int rep = 0; rep < 3; rep++) { // interleaved, so that load from other processes hits all alike
+            for (int g = 0; g < suppliers.length; g++) {
                 long t0 = System.nanoTime();
-                graphs[g] = HnswGraphBuilder.create(g == 0 ? hamming : asymmetric, M, BEAM_WIDTH, 42, n).build(n);
+                graphs[g] = HnswGraphBuilder.create(suppliers[g], M, BEAM_WIDTH, 42, n).build(n);
                 best[g] = Math.min(best[g], (System.nanoTime() - t0) / 1_000_000);
             }
         }
-        String[] names = { "Hamming distance (shipped)", "asymmetric estimate (4-bit vector vs bits)" };
-        for (int g = 0; g < 2; g++) {
+        // the centred estimate walking the shipped graph (built by the sign bits' Hamming distance)
+        md.append("| centred codes + 1 factor, walking the shipped graph (sign bits, Hamming) | — |");
+        for (int[] p : POINTS) {
+            double[] r = walkRecall(graphs[0], scaled, x, qs, self, truth, p[0], p[1], real.length);
+            md.append(String.format(Locale.ROOT, " %.4f / %.3f, %.0f |", r[0], r[1], r[2]));
+        }
+        md.append('\n');
+        for (int g = 0; g < suppliers.length; g++) {
             md.append("| ").append(names[g]).append(" | ").append(best[g]).append(" |");
             for (int[] p : POINTS) {
-                double[] r = walkRecall(graphs[g], values, bits, x, qs, self, truth, p[0], p[1]);
-                md.append(String.format(Locale.ROOT, " %.4f, %.0f |", r[0], r[1]));
+                double[] r = walkRecall(graphs[g], walks[g], x, qs, self, truth, p[0], p[1], real.length);
+                md.append(String.format(Locale.ROOT, " %.4f / %.3f, %.0f |", r[0], r[1], r[2]));
             }
             md.append('\n');
         }
@@ -109,40 +152,128 @@ public final class GraphBuildStudy {
         System.out.println(md);
     }
 
-    private static double exactScanRecall(ByteVectorValues values, float[][] x, float[][] qs, int[] self, int[][] truth, int s) throws IOException {
-        int hits = 0;
+    /** {recall over all queries, recall over the first {@code realQueries}}. */
+    private static double[] exactScanRecall(Estimate estimate, float[][] x, float[][] qs, int[] self, int[][] truth, int s, int realQueries)
+        throws IOException {
+        int hits = 0, realHits = 0;
         for (int i = 0; i < qs.length; i++) {
-            RandomVectorScorer scorer = AsymmetricQuery.scorer(values, AsymmetricQuery.encode(qs[i], x[0].length));
+            RandomVectorScorer scorer = estimate.walk(qs[i]);
             float[] est = new float[x.length];
             for (int j = 0; j < x.length; j++) {
                 est[j] = j == self[i] ? Float.NEGATIVE_INFINITY : scorer.score(j);
             }
-            hits += overlap(topByFloat(x, qs[i], topIndices(est, s), 10, self[i]), truth[i]);
+            int h = overlap(topByFloat(x, qs[i], topIndices(est, s), 10, self[i]), truth[i]);
+            hits += h;
+            realHits += i < realQueries ? h : 0;
         }
-        return hits / (10.0 * qs.length);
+        return new double[] { hits / (10.0 * qs.length), realHits / (10.0 * realQueries) };
     }
 
-    private static double[] walkRecall(OnHeapHnswGraph graph, ByteVectorValues values, List<byte[]> bits, float[][] x, float[][] qs, int[] self,
-        int[][] truth, int beam, int shortlist) throws IOException {
-        int hits = 0;
+    /** {recall over all queries, recall over the real ones, nodes visited per query}. */
+    private static double[] walkRecall(OnHeapHnswGraph graph, Estimate estimate, float[][] x, float[][] qs, int[] self, int[][] truth, int beam,
+        int shortlist, int realQueries) throws IOException {
+        int hits = 0, realHits = 0;
         long visited = 0;
-        int d = x[0].length;
         for (int i = 0; i < qs.length; i++) {
             TopKnnCollector collector = new TopKnnCollector(beam + 1, Integer.MAX_VALUE); // + 1: the query passage itself
-            HnswGraphSearcher.search(AsymmetricQuery.scorer(values, AsymmetricQuery.encode(qs[i], d)), collector, graph, null);
+            HnswGraphSearcher.search(estimate.walk(qs[i]), collector, graph, null);
             visited += collector.visitedCount();
             TopDocs found = collector.topDocs();
-            // narrowed by the float query's estimate q·b, as binary_knn narrows its beam (AsymmetricShortlist)
+            // narrowed by the float query's estimate, as binary_knn narrows its beam (AsymmetricShortlist)
             float[] est = new float[found.scoreDocs.length];
             for (int j = 0; j < est.length; j++) {
                 int doc = found.scoreDocs[j].doc;
-                est[j] = doc == self[i] ? Float.NEGATIVE_INFINITY : floatTimesBits(qs[i], bits.get(doc));
+                est[j] = doc == self[i] ? Float.NEGATIVE_INFINITY : estimate.narrow(qs[i], doc);
             }
             int[] keep = topIndices(est, shortlist);
             for (int j = 0; j < keep.length; j++) keep[j] = found.scoreDocs[keep[j]].doc;
-            hits += overlap(topByFloat(x, qs[i], keep, 10, self[i]), truth[i]);
+            int h = overlap(topByFloat(x, qs[i], keep, 10, self[i]), truth[i]);
+            hits += h;
+            realHits += i < realQueries ? h : 0;
         }
-        return new double[] { hits / (10.0 * qs.length), visited / (double) qs.length };
+        return new double[] { hits / (10.0 * qs.length), realHits / (10.0 * realQueries), visited / (double) qs.length };
+    }
+
+    /**
+     * Codes of the vectors centred on their mean (what Lucene's 1-bit format and RaBitQ quantize), with two levels a
+     * vector: {@code x − c ≈ lo + (hi − lo) · b}, lo and hi the means of the negative and the positive components.
+     * Estimate: {@code q·x ≈ q·c + lo Σq + (hi − lo) Σ q_i b_i}.
+     */
+    private static final class Centred implements Estimate {
+        /** false: two levels a vector; true: one factor a vector, RaBitQ's unbiased estimate {@code ‖r‖² Σ q_i s_i / Σ |r_i|}. */
+        final boolean scale;
+        final float[] factor;
+        final float[] centroid;
+        final List<byte[]> codes = new ArrayList<>();
+        final float[] lo, hi;
+        final ByteVectorValues values;
+
+        Centred(float[][] x, boolean scale) {
+            this.scale = scale;
+            int n = x.length, d = x[0].length;
+            factor = new float[n];
+            centroid = new float[d];
+            for (float[] v : x) for (int i = 0; i < d; i++) centroid[i] += v[i] / n;
+            lo = new float[n];
+            hi = new float[n];
+            float[] r = new float[d];
+            for (int j = 0; j < n; j++) {
+                int pos = 0;
+                for (int i = 0; i < d; i++) {
+                    r[i] = x[j][i] - centroid[i];
+                    if (r[i] > 0) {
+                        hi[j] += r[i];
+                        pos++;
+                    } else {
+                        lo[j] += r[i];
+                    }
+                }
+                double sq = 0, abs = 0;
+                for (int i = 0; i < d; i++) {
+                    sq += (double) r[i] * r[i];
+                    abs += Math.abs(r[i]);
+                }
+                factor[j] = (float) (sq / abs);
+                hi[j] /= Math.max(1, pos);
+                lo[j] /= Math.max(1, d - pos);
+                codes.add(SignBits.pack(r, d));
+            }
+            values = ByteVectorValues.fromBytes(codes, d / Byte.SIZE);
+        }
+
+        @Override
+        public RandomVectorScorer walk(float[] q) {
+            int d = q.length;
+            byte[] encoded = AsymmetricQuery.encode(q, d);
+            int bitBytes = d / Byte.SIZE;
+            float qlo = (float) BitUtil.VH_BE_FLOAT.get(encoded, 4 * bitBytes);
+            float step = (float) BitUtil.VH_BE_FLOAT.get(encoded, 4 * bitBytes + Float.BYTES);
+            float shift = -Math.min(0f, qlo) * d;
+            float sum = 0;
+            for (float f : q) sum += qlo + step * (step == 0 ? 0 : Math.round((f - qlo) / step));
+            float qSum = sum, qc = VectorUtil.dotProduct(q, centroid);
+            RandomVectorScorer planes = AsymmetricQuery.scorer(values, encoded);
+            return new RandomVectorScorer.AbstractRandomVectorScorer(values) {
+                @Override
+                public float score(int node) throws IOException {
+                    float sumQB = planes.score(node) - shift;
+                    if (scale) {
+                        return (1 + qc + factor[node] * (2 * sumQB - qSum)) / 2;
+                    }
+                    return (1 + qc + lo[node] * qSum + (hi[node] - lo[node]) * sumQB) / 2;
+                }
+            };
+        }
+
+        @Override
+        public float narrow(float[] q, int doc) {
+            float sum = 0;
+            for (float f : q) sum += f;
+            if (scale) {
+                return VectorUtil.dotProduct(q, centroid) + factor[doc] * (2 * floatTimesBits(q, codes.get(doc)) - sum);
+            }
+            return VectorUtil.dotProduct(q, centroid) + lo[doc] * sum + (hi[doc] - lo[doc]) * floatTimesBits(q, codes.get(doc));
+        }
     }
 
     private static float floatTimesBits(float[] q, byte[] b) {
