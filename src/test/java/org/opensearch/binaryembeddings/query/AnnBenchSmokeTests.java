@@ -46,6 +46,9 @@ public class AnnBenchSmokeTests extends LuceneTestCase {
         }
         assertTrue("bits + graph are far smaller than floats + graph", ours.hotBytes() * 8 <= flt.hotBytes());
         assertTrue("our rescoring values are on disk", ours.files().getOrDefault("BinaryEmbeddingsHnsw.brv", 0L) >= 2000L * 384 * 4);
+        // the goals table names issue 14's goals, the recall one read from ours' points with oversample ≤ 10
+        assertTrue(report.markdown(), report.markdown().matches("(?s).*\\| recall@10 ≥ 0\\.99 with a shortlist ≤ 10 × k \\(ours\\) \\| [01]\\.\\d{3} \\(oversample \\d+, .*"));
+        assertTrue(report.markdown(), report.markdown().contains("| QPS @ recall ≥ 0.95 ≥ 1.0× float HNSW |"));
 
         KernelBench.Result k = report.kernel();
         assertNotNull(k);
