@@ -180,11 +180,12 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
     private void collect(Client client, Target target, String nestedPath, ActionListener<List<Fusion.Fused>> listener) {
         StepListener<SearchResponse> keywordStep = new StepListener<>();
         StepListener<SearchResponse> vectorStep = new StepListener<>();
-        // twice the window, so the deterministic cut below (score, then index and id) decides ties at the boundary
-        // instead of whichever shard answered
+        // up to twice the window, so the deterministic cut below (score, then index and id) decides ties at the
+        // boundary instead of whichever shard answered; each shard returns (and fetches) only its top window and the
+        // hits tied with the last of them (VectorScoresRescorerBuilder's cut): no other hit can make the window
         int keywordSize = Math.max(window, Math.min(KEYWORD_FETCH_SOFT_CAP, 2 * window));
         SearchRequest keywordSearch = request(target, keyword, keywordSize, true);
-        keywordSearch.source().addRescorer(new VectorScoresRescorerBuilder(vector).windowSize(keywordSize));
+        keywordSearch.source().addRescorer(new VectorScoresRescorerBuilder(vector, window).windowSize(keywordSize));
         client.search(keywordSearch, keywordStep);
         if (fusion.method().needsVectorList()) {
             int n = vectorListSize();

@@ -17,4 +17,7 @@ final class StreamVersions {
 
     /** {@code binary_knn}'s {@code chunks_per_parent} (a vector field inside {@code nested} objects). */
     static final Version KNN_CHUNKS_PER_PARENT = Version.V_3_8_0;
+
+    /** binary_hybrid's keyword search: each shard returns its top window (and ties), not twice the window. */
+    static final Version HYBRID_KEYWORD_CUT = Version.V_3_8_0;
 }

@@ -6,6 +6,7 @@ import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.Weight;
@@ -16,14 +17,15 @@ import org.opensearch.search.rescore.RescoreContext;
 import org.opensearch.search.rescore.Rescorer;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Marks a shard's top keyword hits for their vector scores ({@link VectorScoresRescorerBuilder}) and leaves the hits,
- * their keyword scores and order as they are. The query phase only records which documents they are: OpenSearch
+ * Marks a shard's top keyword hits for their vector scores ({@link VectorScoresRescorerBuilder}) and leaves their
+ * keyword scores and order as they are; the hits below binary_hybrid's window (and not tied with it) are dropped. The query phase only records which documents they are: OpenSearch
  * carries that set (as it does for every rescorer, for explain) to the fetch phase, which may run in another search
  * context, and there {@link VectorScoresFetchSubPhase} computes the scores in one pass. The scores come from the
  * {@code binary_knn} query itself, restricted to these documents (a filter this small takes its exact path), so they
@@ -38,11 +40,13 @@ final class VectorScoresRescorer implements Rescorer {
 
     /** The request's vector query and the shard it runs on. */
     static final class Context extends RescoreContext {
+        private final int cut;
         private final BinaryKnnQueryBuilder vector;
         private final QueryShardContext shardContext;
 
-        Context(int windowSize, BinaryKnnQueryBuilder vector, QueryShardContext shardContext) {
+        Context(int windowSize, int cut, BinaryKnnQueryBuilder vector, QueryShardContext shardContext) {
             super(windowSize, INSTANCE);
+            this.cut = cut;
             this.vector = vector;
             this.shardContext = shardContext;
         }
@@ -92,13 +96,25 @@ final class VectorScoresRescorer implements Rescorer {
 
     @Override
     public TopDocs rescore(TopDocs topDocs, IndexSearcher searcher, RescoreContext rescoreContext) {
-        int n = Math.min(topDocs.scoreDocs.length, rescoreContext.getWindowSize());
+        ScoreDoc[] hits = topDocs.scoreDocs;
+        int n = Math.min(hits.length, rescoreContext.getWindowSize());
+        int cut = ((Context) rescoreContext).cut;
+        boolean dropBelow = cut > 0 && cut < n;
+        if (dropBelow) {
+            // the top [cut] and every hit tied with the last of them: the coordinating node breaks that tie by index
+            // and id, so which of them make the window is decided there, the same for any shard count
+            int end = cut;
+            while (end < n && hits[end].score == hits[cut - 1].score) {
+                end++;
+            }
+            n = end;
+        }
         Set<Integer> docs = new HashSet<>();
         for (int i = 0; i < n; i++) {
-            docs.add(topDocs.scoreDocs[i].doc);
+            docs.add(hits[i].doc);
         }
         rescoreContext.setRescoredDocs(docs);
-        return topDocs;
+        return dropBelow ? new TopDocs(topDocs.totalHits, Arrays.copyOf(hits, n)) : topDocs;
     }
 
     @Override
