@@ -54,7 +54,7 @@ public final class AnnProfile {
             while (System.nanoTime() < end) {
                 for (float[] q : queries) {
                     if (ours) {
-                        searcher.search(new BinaryKnnQuery(AnnBench.FIELD, AnnBench.SPEC, q, SignBits.pack(q, 384), 10, 10 * a, nc, true, null, null), 10);
+                        searcher.search(BenchQueries.binaryKnn(AnnBench.FIELD, AnnBench.SPEC, q, SignBits.pack(q, 384), 10, 10 * a, nc, true), 10);
                     } else {
                         searcher.search(new KnnFloatVectorQuery(AnnBench.FIELD, q, a), 10);
                     }

@@ -127,8 +127,8 @@ public final class RamShortBench {
                 case OURS -> {
                     for (int[] g : new int[][] { { 3, 100 }, { 4, 100 }, { 5, 150 }, { 5, 200 }, { 10, 200 }, { 10, 300 } }) {
                         int os = g[0], nc = g[1];
-                        points.add(new Point("oversample " + os + ", num_candidates " + nc, q -> new BinaryKnnQuery(
-                            FIELD, SPEC, queries[q], SignBits.pack(queries[q], DIMS), K, K * os, nc, true, null, null)));
+                        points.add(new Point("oversample " + os + ", num_candidates " + nc, q -> BenchQueries.binaryKnn(
+                            FIELD, SPEC, queries[q], SignBits.pack(queries[q], DIMS), K, K * os, nc, true)));
                     }
                 }
                 case FLOAT -> {
