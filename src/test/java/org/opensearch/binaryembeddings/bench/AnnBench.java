@@ -1,4 +1,4 @@
-package org.opensearch.binaryembeddings.query;
+package org.opensearch.binaryembeddings.bench;
 
 import org.opensearch.binaryembeddings.testsupport.TestFiles;
 import org.apache.lucene.codecs.Codec;
@@ -36,14 +36,12 @@ import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.MMapDirectory;
 import org.apache.lucene.util.VectorUtil;
 import org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncoding;
-import org.opensearch.binaryembeddings.bench.KernelBench;
-import org.opensearch.binaryembeddings.bench.SvgPlot;
-import org.opensearch.binaryembeddings.bench.SyntheticVectors;
 import org.opensearch.binaryembeddings.codec.BinaryFieldConfig;
 import org.opensearch.binaryembeddings.codec.BinaryHnswVectorsFormat;
 import org.opensearch.binaryembeddings.codec.BinaryVectors;
 import org.opensearch.binaryembeddings.codec.SignBits;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec;
+import org.opensearch.binaryembeddings.query.BenchQueries;
 
 import org.opensearch.binaryembeddings.testsupport.BenchMain;
 

@@ -1,4 +1,4 @@
-package org.opensearch.binaryembeddings.query;
+package org.opensearch.binaryembeddings.bench;
 
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.LeafReader;
@@ -7,9 +7,9 @@ import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.store.MMapDirectory;
-import org.opensearch.binaryembeddings.bench.SyntheticVectors;
 import org.opensearch.binaryembeddings.codec.BinaryVectors;
 import org.opensearch.binaryembeddings.codec.SignBits;
+import org.opensearch.binaryembeddings.query.BenchQueries;
 
 import java.nio.file.Path;
 import java.util.Locale;
