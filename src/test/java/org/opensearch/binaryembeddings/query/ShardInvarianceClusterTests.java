@@ -30,7 +30,7 @@ import java.util.Random;
  * consistently; binary_hybrid's one round must rank and score like the three searches it replaced.
  */
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.SUITE, numDataNodes = 2, numClientNodes = 0, supportsDedicatedMasters = false)
-public class ShardInvarianceIT extends OpenSearchIntegTestCase {
+public class ShardInvarianceClusterTests extends OpenSearchIntegTestCase {
 
     private static final int DIMS = 96;
     private static final int DOCS = 600;
