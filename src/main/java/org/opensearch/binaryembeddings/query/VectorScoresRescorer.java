@@ -17,9 +17,12 @@ import org.opensearch.search.rescore.RescoreContext;
 import org.opensearch.search.rescore.Rescorer;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -41,12 +44,24 @@ final class VectorScoresRescorer implements Rescorer {
     /** The request's vector query and the shard it runs on. */
     static final class Context extends RescoreContext {
         private final int cut;
+        private final int vectorList;
         private final BinaryKnnQueryBuilder vector;
         private final QueryShardContext shardContext;
+        /**
+         * The vector list this shard found in the query phase (global doc → score, in rank order; null: none). Read
+         * by the fetch phase, which on a one-shard search runs in the same search context; in another one it is null
+         * and the hits say nothing about the vector list (binary_hybrid then runs the vector search).
+         */
+        private LinkedHashMap<Integer, Float> vectorHits;
 
         Context(int windowSize, int cut, BinaryKnnQueryBuilder vector, QueryShardContext shardContext) {
+            this(windowSize, cut, 0, vector, shardContext);
+        }
+
+        Context(int windowSize, int cut, int vectorList, BinaryKnnQueryBuilder vector, QueryShardContext shardContext) {
             super(windowSize, INSTANCE);
             this.cut = cut;
+            this.vectorList = vectorList;
             this.vector = vector;
             this.shardContext = shardContext;
         }
@@ -55,6 +70,27 @@ final class VectorScoresRescorer implements Rescorer {
          * The vector scores of the marked documents, by global doc id; a document without one (no vector, outside the
          * vector query's filters, or an index of the search without the field) is absent.
          */
+        /** The vector list found in the query phase (global doc → score, in rank order), or null. */
+        Map<Integer, Float> vectorHits() {
+            return vectorHits;
+        }
+
+        /**
+         * binary_hybrid's vector search on this shard: the same query the vector search sends ({@code k} and the
+         * list's length, its filters), so the same hits and scores.
+         */
+        private LinkedHashMap<Integer, Float> searchVectorList(IndexSearcher searcher) throws IOException {
+            LinkedHashMap<Integer, Float> hits = new LinkedHashMap<>();
+            if (shardContext.fieldMapper(vector.fieldName()) instanceof BinaryEmbeddingFieldType == false) {
+                return hits;
+            }
+            BinaryKnnQueryBuilder knn = vector.withKAndFilter(vectorList, Math.max(vector.resolvedNumCandidates(), vectorList), vector.filterQuery());
+            for (ScoreDoc d : searcher.search(knn.toQuery(shardContext), vectorList).scoreDocs) {
+                hits.put(d.doc, d.score);
+            }
+            return hits;
+        }
+
         Map<Integer, Float> scores(IndexSearcher searcher) throws IOException {
             Map<Integer, Float> scores = new HashMap<>();
             Set<Integer> marked = getRescoredDocs();
@@ -95,10 +131,11 @@ final class VectorScoresRescorer implements Rescorer {
     }
 
     @Override
-    public TopDocs rescore(TopDocs topDocs, IndexSearcher searcher, RescoreContext rescoreContext) {
+    public TopDocs rescore(TopDocs topDocs, IndexSearcher searcher, RescoreContext rescoreContext) throws IOException {
         ScoreDoc[] hits = topDocs.scoreDocs;
         int n = Math.min(hits.length, rescoreContext.getWindowSize());
-        int cut = ((Context) rescoreContext).cut;
+        Context context = (Context) rescoreContext;
+        int cut = context.cut;
         boolean dropBelow = cut > 0 && cut < n;
         if (dropBelow) {
             // the top [cut] and every hit tied with the last of them: the coordinating node breaks that tie by index
@@ -114,8 +151,27 @@ final class VectorScoresRescorer implements Rescorer {
             docs.add(hits[i].doc);
         }
         rescoreContext.setRescoredDocs(docs);
+        if (context.vectorList > 0) {
+            // one search for both lists: the vector hits that are not keyword hits go after them, with a score below
+            // any keyword score (the coordinating node tells them apart by it and reads their vector scores from the hits)
+            context.vectorHits = context.searchVectorList(searcher);
+            List<ScoreDoc> all = new ArrayList<>(Arrays.asList(hits).subList(0, dropBelow ? n : hits.length));
+            Set<Integer> returned = new HashSet<>();
+            for (ScoreDoc d : all) {
+                returned.add(d.doc);
+            }
+            for (int doc : context.vectorHits.keySet()) {
+                if (returned.contains(doc) == false) {
+                    all.add(new ScoreDoc(doc, VECTOR_ONLY_SCORE));
+                }
+            }
+            return new TopDocs(topDocs.totalHits, all.toArray(new ScoreDoc[0]));
+        }
         return dropBelow ? new TopDocs(topDocs.totalHits, Arrays.copyOf(hits, n)) : topDocs;
     }
+
+    /** The score of a vector hit that is not a keyword hit, below any keyword score (Lucene's scores are not negative). */
+    static final float VECTOR_ONLY_SCORE = -Float.MAX_VALUE;
 
     @Override
     public Explanation explain(int topLevelDocId, IndexSearcher searcher, RescoreContext rescoreContext, Explanation sourceExplanation) {

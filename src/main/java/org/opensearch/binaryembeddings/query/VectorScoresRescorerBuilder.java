@@ -34,13 +34,24 @@ public final class VectorScoresRescorerBuilder extends RescorerBuilder<VectorSco
      * same shard, so it cannot be among the {@code cut} best overall: fetching it (its {@code _id}) was wasted.
      */
     private final int cut;
+    /**
+     * The length of binary_hybrid's vector list (0: none), when the search has one shard: the shard then also runs the
+     * vector search and returns its hits after the keyword hits, so that one search brings both lists and each
+     * document's {@code _id} is loaded once ({@link VectorScoresRescorer}).
+     */
+    private final int vectorList;
 
     VectorScoresRescorerBuilder(BinaryKnnQueryBuilder vector, int cut) {
+        this(vector, cut, 0);
+    }
+
+    VectorScoresRescorerBuilder(BinaryKnnQueryBuilder vector, int cut, int vectorList) {
         this.vector = Objects.requireNonNull(vector);
-        if (cut < 0) {
-            throw new IllegalArgumentException("cut must not be negative, got [" + cut + "]");
+        if (cut < 0 || vectorList < 0) {
+            throw new IllegalArgumentException("cut and vectorList must not be negative, got [" + cut + "], [" + vectorList + "]");
         }
         this.cut = cut;
+        this.vectorList = vectorList;
     }
 
     public VectorScoresRescorerBuilder(StreamInput in) throws IOException {
@@ -48,6 +59,7 @@ public final class VectorScoresRescorerBuilder extends RescorerBuilder<VectorSco
         this.vector = (BinaryKnnQueryBuilder) in.readNamedWriteable(QueryBuilder.class);
         // from an older node: no cut, the shard returns the whole window as that node expects
         this.cut = in.getVersion().onOrAfter(StreamVersions.HYBRID_KEYWORD_CUT) ? in.readVInt() : 0;
+        this.vectorList = in.getVersion().onOrAfter(StreamVersions.HYBRID_VECTOR_LIST) ? in.readVInt() : 0;
     }
 
     @Override
@@ -56,10 +68,17 @@ public final class VectorScoresRescorerBuilder extends RescorerBuilder<VectorSco
         if (out.getVersion().onOrAfter(StreamVersions.HYBRID_KEYWORD_CUT)) {
             out.writeVInt(cut); // an older node returns (and fetches) the whole window: slower, the same result
         }
+        if (out.getVersion().onOrAfter(StreamVersions.HYBRID_VECTOR_LIST)) {
+            out.writeVInt(vectorList); // an older node returns no vector list: binary_hybrid then runs the vector search
+        }
     }
 
     int cut() {
         return cut;
+    }
+
+    int vectorList() {
+        return vectorList;
     }
 
     public static VectorScoresRescorerBuilder fromXContent(XContentParser parser) {
@@ -68,7 +87,7 @@ public final class VectorScoresRescorerBuilder extends RescorerBuilder<VectorSco
 
     @Override
     protected void doXContent(XContentBuilder builder, Params params) throws IOException {
-        builder.startObject(NAME).field("vector", vector).field("cut", cut).endObject();
+        builder.startObject(NAME).field("vector", vector).field("cut", cut).field("vector_list", vectorList).endObject();
     }
 
     @Override
@@ -82,22 +101,23 @@ public final class VectorScoresRescorerBuilder extends RescorerBuilder<VectorSco
         if (rewritten == vector) {
             return this;
         }
-        VectorScoresRescorerBuilder b = new VectorScoresRescorerBuilder((BinaryKnnQueryBuilder) rewritten, cut);
+        VectorScoresRescorerBuilder b = new VectorScoresRescorerBuilder((BinaryKnnQueryBuilder) rewritten, cut, vectorList);
         return windowSize() == null ? b : b.windowSize(windowSize());
     }
 
     @Override
     protected RescoreContext innerBuildContext(int windowSize, QueryShardContext context) {
-        return new VectorScoresRescorer.Context(windowSize, cut, vector, context);
+        return new VectorScoresRescorer.Context(windowSize, cut, vectorList, vector, context);
     }
 
     @Override
     public boolean equals(Object o) {
-        return super.equals(o) && vector.equals(((VectorScoresRescorerBuilder) o).vector) && cut == ((VectorScoresRescorerBuilder) o).cut;
+        return super.equals(o) && vector.equals(((VectorScoresRescorerBuilder) o).vector) && cut == ((VectorScoresRescorerBuilder) o).cut
+            && vectorList == ((VectorScoresRescorerBuilder) o).vectorList;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), vector, cut);
+        return Objects.hash(super.hashCode(), vector, cut, vectorList);
     }
 }

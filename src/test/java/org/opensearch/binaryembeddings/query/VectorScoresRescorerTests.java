@@ -5,6 +5,7 @@ import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.TotalHits;
 import org.opensearch.test.OpenSearchTestCase;
 
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.TreeSet;
@@ -33,27 +34,27 @@ public class VectorScoresRescorerTests extends OpenSearchTestCase {
         return s;
     }
 
-    public void testKeepsTheWindowAndItsTies() {
+    public void testKeepsTheWindowAndItsTies() throws IOException {
         VectorScoresRescorer.Context c = context(7, 3);
         TopDocs out = VectorScoresRescorer.INSTANCE.rescore(hits(5, 4, 3, 3, 3, 2, 1), null, c);
         assertArrayEquals(new float[] { 5, 4, 3, 3, 3 }, scores(out), 0f);
         assertEquals(Set.of(10, 11, 12, 13, 14), new TreeSet<>(c.getRescoredDocs()));
     }
 
-    public void testCutsRightAfterTheWindowWithoutATie() {
+    public void testCutsRightAfterTheWindowWithoutATie() throws IOException {
         VectorScoresRescorer.Context c = context(7, 2);
         TopDocs out = VectorScoresRescorer.INSTANCE.rescore(hits(5, 4, 3, 3, 3, 2, 1), null, c);
         assertArrayEquals(new float[] { 5, 4 }, scores(out), 0f);
         assertEquals(Set.of(10, 11), new TreeSet<>(c.getRescoredDocs()));
     }
 
-    public void testTiesStopAtTheRescoreWindow() {
+    public void testTiesStopAtTheRescoreWindow() throws IOException {
         VectorScoresRescorer.Context c = context(4, 2);
         TopDocs out = VectorScoresRescorer.INSTANCE.rescore(hits(5, 3, 3, 3, 3, 3), null, c);
         assertArrayEquals(new float[] { 5, 3, 3, 3 }, scores(out), 0f);
     }
 
-    public void testWithoutACutEveryHitInTheWindowIsMarkedAndKept() {
+    public void testWithoutACutEveryHitInTheWindowIsMarkedAndKept() throws IOException {
         VectorScoresRescorer.Context c = context(4, 0);
         TopDocs in = hits(5, 4, 3, 2, 1);
         TopDocs out = VectorScoresRescorer.INSTANCE.rescore(in, null, c);

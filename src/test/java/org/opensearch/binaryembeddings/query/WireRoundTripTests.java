@@ -78,6 +78,13 @@ public class WireRoundTripTests extends OpenSearchTestCase {
         VectorScoresRescorerBuilder old = roundTripRescorer(cut, Version.V_3_7_0);
         assertEquals(0, old.cut());
         assertEquals(new VectorScoresRescorerBuilder(knn().build(), 0).windowSize(200), old);
+        // the vector list a one-shard search asks for: kept from this version on, dropped for an older node (whose
+        // hits then carry no vector ranks, and binary_hybrid runs the vector search)
+        VectorScoresRescorerBuilder both = new VectorScoresRescorerBuilder(knn().build(), 100, 100).windowSize(200);
+        assertEquals(both, roundTripRescorer(both, Version.CURRENT));
+        assertEquals(100, roundTripRescorer(both, Version.CURRENT).vectorList());
+        assertNotEquals(cut, both);
+        assertEquals(0, roundTripRescorer(both, Version.V_3_7_0).vectorList());
     }
 
     private VectorScoresRescorerBuilder roundTripRescorer(VectorScoresRescorerBuilder rescorer, Version version) throws IOException {
