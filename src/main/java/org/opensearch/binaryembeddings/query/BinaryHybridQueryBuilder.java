@@ -43,7 +43,8 @@ import java.util.function.Supplier;
  * computed on its shard), fuses the lists and rewrites itself into a {@link FusedHitsQueryBuilder}. The fused ranking is
  * therefore computed once over global lists: the same for any number of shards, and an ordinary query from then on
  * (inside {@code bool}, with aggregations, sorting, pagination). A vector field inside {@code nested} objects (the chunks
- * of long documents) is searched per parent ({@link NestedVectorPath}).
+ * of long documents) is searched per parent ({@link NestedVectorPath}). On one shard the two candidate searches are one:
+ * the keyword search's shard runs the vector search too and returns both lists.
  */
 public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryHybridQueryBuilder> {
 

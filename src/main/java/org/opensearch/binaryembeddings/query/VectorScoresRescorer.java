@@ -34,6 +34,10 @@ import java.util.Set;
  * {@code binary_knn} query itself, restricted to these documents (a filter this small takes its exact path), so they
  * are the scores the vector search gives them. On a vector field inside {@code nested} objects the hits are parent
  * documents, and each gets its best chunk's score ({@link NestedVectorPath#bestChunkOfEach}).
+ *
+ * <p>On a search of one shard it also runs binary_hybrid's vector search ({@code vectorList}) and returns those hits
+ * after the keyword hits, so that one search brings both lists; the query and fetch phases of a one-shard search run in
+ * one search context, so the fetch phase reads the list found here.
  */
 final class VectorScoresRescorer implements Rescorer {
 
