@@ -43,7 +43,8 @@ import java.util.function.Supplier;
  * computed on its shard), fuses the lists and rewrites itself into a {@link FusedHitsQueryBuilder}. The fused ranking is
  * therefore computed once over global lists: the same for any number of shards, and an ordinary query from then on
  * (inside {@code bool}, with aggregations, sorting, pagination). A vector field inside {@code nested} objects (the chunks
- * of long documents) is searched per parent ({@link NestedVectorPath}).
+ * of long documents) is searched per parent ({@link NestedVectorPath}). On one shard the two candidate searches are one:
+ * the keyword search's shard runs the vector search too and returns both lists.
  */
 public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryHybridQueryBuilder> {
 
@@ -178,22 +179,63 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
      * best chunk's score on their shard.
      */
     private void collect(Client client, Target target, String nestedPath, ActionListener<List<Fusion.Fused>> listener) {
+        // up to twice the window, so the deterministic cut below (score, then index and id) decides ties at the
+        // boundary instead of whichever shard answered; each shard returns (and fetches) only its top window and the
+        // hits tied with the last of them (VectorScoresRescorerBuilder's cut): no other hit can make the window
+        int keywordSize = Math.max(window, Math.min(KEYWORD_FETCH_SOFT_CAP, 2 * window));
+        boolean vectorList = fusion.method().needsVectorList();
+        int n = vectorListSize();
+        if (vectorList && nestedPath == null && keywordSize + n <= KEYWORD_FETCH_SOFT_CAP && services != null
+            && services.singleShard(target.indices(), target.template().indicesOptions())) {
+            oneSearch(client, target, keywordSize, listener);
+            return;
+        }
         StepListener<SearchResponse> keywordStep = new StepListener<>();
         StepListener<SearchResponse> vectorStep = new StepListener<>();
-        // twice the window, so the deterministic cut below (score, then index and id) decides ties at the boundary
-        // instead of whichever shard answered
-        int keywordSize = Math.max(window, Math.min(KEYWORD_FETCH_SOFT_CAP, 2 * window));
         SearchRequest keywordSearch = request(target, keyword, keywordSize, true);
-        keywordSearch.source().addRescorer(new VectorScoresRescorerBuilder(vector).windowSize(keywordSize));
+        keywordSearch.source().addRescorer(new VectorScoresRescorerBuilder(vector, window).windowSize(keywordSize));
         client.search(keywordSearch, keywordStep);
-        if (fusion.method().needsVectorList()) {
-            int n = vectorListSize();
-            BinaryKnnQueryBuilder knn = vector.withKAndFilter(n, Math.max(vector.resolvedNumCandidates(), n), vectorFilter());
-            client.search(request(target, NestedVectorPath.around(nestedPath, knn), n, false), vectorStep);
+        if (vectorList) {
+            client.search(vectorSearch(target, nestedPath), vectorStep);
         } else {
             vectorStep.onResponse(null);
         }
-        keywordStep.whenComplete(kw -> vectorStep.whenComplete(v -> listener.onResponse(fuse(kw, v)), listener::onFailure), listener::onFailure);
+        keywordStep.whenComplete(
+            kw -> vectorStep.whenComplete(v -> listener.onResponse(fuse(List.of(kw.getHits().getHits()), vectorHitsOf(v))), listener::onFailure),
+            listener::onFailure
+        );
+    }
+
+    /**
+     * A search of one shard: the keyword search brings the vector list too (the shard runs the vector search in its
+     * query phase and returns those hits after the keyword hits), so one search instead of two and each document's
+     * {@code _id} loaded once. Should the shard not bring it (a node that does not know how), the vector search runs
+     * after it.
+     */
+    private void oneSearch(Client client, Target target, int keywordSize, ActionListener<List<Fusion.Fused>> listener) {
+        int n = vectorListSize();
+        SearchRequest both = request(target, keyword, keywordSize + n, true);
+        both.source().addRescorer(new VectorScoresRescorerBuilder(vector, window, n).windowSize(keywordSize));
+        client.search(both, ActionListener.wrap(r -> {
+            List<SearchHit> keywordHits = new ArrayList<>();
+            for (SearchHit h : r.getHits().getHits()) {
+                if (h.getScore() != VectorScoresRescorer.VECTOR_ONLY_SCORE) {
+                    keywordHits.add(h);
+                }
+            }
+            List<VectorHit> vectorHits = vectorListIn(r);
+            if (vectorHits != null) {
+                listener.onResponse(fuse(keywordHits, vectorHits));
+            } else {
+                client.search(vectorSearch(target, null), ActionListener.wrap(v -> listener.onResponse(fuse(keywordHits, vectorHitsOf(v))), listener::onFailure));
+            }
+        }, listener::onFailure));
+    }
+
+    private SearchRequest vectorSearch(Target target, String nestedPath) {
+        int n = vectorListSize();
+        BinaryKnnQueryBuilder knn = vector.withKAndFilter(n, Math.max(vector.resolvedNumCandidates(), n), vectorFilter());
+        return request(target, NestedVectorPath.around(nestedPath, knn), n, false);
     }
 
     private QueryBuilder vectorFilter() {
@@ -202,14 +244,52 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
 
     private record Key(String index, String id) {}
 
-    private List<Fusion.Fused> fuse(SearchResponse kw, SearchResponse v) {
-        List<SearchHit> sorted = new ArrayList<>(List.of(kw.getHits().getHits()));
+    /** A hit of the vector list. */
+    private record VectorHit(String index, String id, float score) {}
+
+    private static List<VectorHit> vectorHitsOf(SearchResponse v) {
+        if (v == null) {
+            return null;
+        }
+        List<VectorHit> out = new ArrayList<>();
+        for (SearchHit h : v.getHits().getHits()) {
+            out.add(new VectorHit(h.getIndex(), h.getId(), h.getScore()));
+        }
+        return out;
+    }
+
+    /** The vector list a one-shard keyword search brought, in rank order; null when it brought none. */
+    private static List<VectorHit> vectorListIn(SearchResponse r) {
+        SearchHit[] hits = r.getHits().getHits();
+        if (hits.length == 0) {
+            return null; // no keyword hit: the shard had nothing to rescore, so it did not search the vectors either
+        }
+        List<SearchHit> ranked = new ArrayList<>();
+        for (SearchHit h : hits) {
+            DocumentField rank = h.field(VectorScoresFetchSubPhase.RANK_FIELD);
+            if (rank == null) {
+                return null;
+            }
+            if (((Number) rank.getValue()).intValue() > 0) {
+                ranked.add(h);
+            }
+        }
+        ranked.sort(Comparator.comparingInt(h -> ((Number) h.field(VectorScoresFetchSubPhase.RANK_FIELD).getValue()).intValue()));
+        List<VectorHit> out = new ArrayList<>();
+        for (SearchHit h : ranked) {
+            out.add(new VectorHit(h.getIndex(), h.getId(), ((Number) h.field(VectorScoresFetchSubPhase.FIELD).getValue()).floatValue()));
+        }
+        return out;
+    }
+
+    private List<Fusion.Fused> fuse(List<SearchHit> keywordHits, List<VectorHit> v) {
+        List<SearchHit> sorted = new ArrayList<>(keywordHits);
         sorted.sort(Comparator.comparingDouble((SearchHit h) -> -h.getScore()).thenComparing(SearchHit::getIndex).thenComparing(SearchHit::getId));
         List<SearchHit> kwHits = sorted.size() > window ? sorted.subList(0, window) : sorted;
         Map<Key, Float> vectorScores = new HashMap<>();
         if (v != null) {
-            for (SearchHit h : v.getHits().getHits()) {
-                vectorScores.put(new Key(h.getIndex(), h.getId()), h.getScore());
+            for (VectorHit h : v) {
+                vectorScores.put(new Key(h.index(), h.id()), h.score());
             }
         }
         // the vector list's score where it has the document; otherwise the one computed beside the keyword score
@@ -222,11 +302,11 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
         return fusion.fuse(candidates(kwHits, vectorScores, v));
     }
 
-    private static List<Fusion.Candidate> candidates(List<SearchHit> kwHits, Map<Key, Float> vectorScores, SearchResponse v) {
+    private static List<Fusion.Candidate> candidates(List<SearchHit> kwHits, Map<Key, Float> vectorScores, List<VectorHit> v) {
         java.util.Set<Key> listed = new java.util.HashSet<>();
         if (v != null) {
-            for (SearchHit h : v.getHits().getHits()) {
-                listed.add(new Key(h.getIndex(), h.getId()));
+            for (VectorHit h : v) {
+                listed.add(new Key(h.index(), h.id()));
             }
         }
         Map<Key, Fusion.Candidate> out = new LinkedHashMap<>();
@@ -236,9 +316,9 @@ public final class BinaryHybridQueryBuilder extends AbstractQueryBuilder<BinaryH
             out.put(key, new Fusion.Candidate(h.getIndex(), h.getId(), h.getScore(), i + 1, vectorScores.get(key), listed.contains(key)));
         }
         if (v != null) {
-            for (SearchHit h : v.getHits().getHits()) {
-                Key key = new Key(h.getIndex(), h.getId());
-                out.putIfAbsent(key, new Fusion.Candidate(h.getIndex(), h.getId(), null, 0, h.getScore()));
+            for (VectorHit h : v) {
+                Key key = new Key(h.index(), h.id());
+                out.putIfAbsent(key, new Fusion.Candidate(h.index(), h.id(), null, 0, h.score()));
             }
         }
         return new ArrayList<>(out.values());

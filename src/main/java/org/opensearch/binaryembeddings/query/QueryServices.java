@@ -1,6 +1,7 @@
 package org.opensearch.binaryembeddings.query;
 
 import org.opensearch.action.IndicesRequest;
+import org.opensearch.action.support.IndicesOptions;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingFieldMapper;
 import org.opensearch.cluster.ClusterState;
 import org.opensearch.cluster.metadata.IndexMetadata;
@@ -100,6 +101,29 @@ public final class QueryServices {
             );
         }
         return distinct.iterator().next();
+    }
+
+    /**
+     * Whether a search of {@code indices} reaches exactly one shard of this cluster: one concrete index of one shard, no
+     * remote cluster's index. Then its query and fetch phases run in one search context on that shard.
+     */
+    boolean singleShard(String[] indices, IndicesOptions options) {
+        if (clusterService == null || resolver == null || indices == null) {
+            return false;
+        }
+        for (String index : indices) {
+            if (index.indexOf(':') >= 0) {
+                return false;
+            }
+        }
+        try {
+            ClusterState state = clusterService.state();
+            String[] concrete = resolver.concreteIndexNames(state, options, indices);
+            IndexMetadata meta = concrete.length == 1 ? state.metadata().index(concrete[0]) : null;
+            return meta != null && meta.getNumberOfShards() == 1;
+        } catch (RuntimeException e) {
+            return false; // the search itself reports what is wrong with its targets
+        }
     }
 
     /**

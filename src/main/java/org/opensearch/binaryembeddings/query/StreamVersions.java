@@ -20,4 +20,10 @@ final class StreamVersions {
 
     /** {@code binary_knn}'s {@code oversample} optional: when not given, each shard resolves the default for its own k. */
     static final Version KNN_DEFAULT_OVERSAMPLE = Version.V_3_8_0;
+
+    /** binary_hybrid's keyword search: each shard returns its top window (and ties), not twice the window. */
+    static final Version HYBRID_KEYWORD_CUT = Version.V_3_8_0;
+
+    /** binary_hybrid's keyword search on one shard: the shard also returns the vector list. */
+    static final Version HYBRID_VECTOR_LIST = Version.V_3_8_0;
 }

@@ -20,6 +20,11 @@ public final class VectorScoresFetchSubPhase implements FetchSubPhase {
 
     /** The hit field: a name no mapping can give a field of its own (it starts with an underscore). */
     static final String FIELD = "_binary_hybrid_vector_score";
+    /**
+     * On a one-shard search that brought the vector list too: the hit's rank in it (0: not in it). Absent when the
+     * search did not bring the vector list.
+     */
+    static final String RANK_FIELD = "_binary_hybrid_vector_rank";
 
     @Override
     public FetchSubPhaseProcessor getProcessor(FetchContext context) throws IOException {
@@ -33,6 +38,15 @@ public final class VectorScoresFetchSubPhase implements FetchSubPhase {
             return null;
         }
         Map<Integer, Float> found = scores.scores(context.searcher());
+        Map<Integer, Float> vectorHits = scores.vectorHits();
+        Map<Integer, Integer> ranks = new java.util.HashMap<>();
+        if (vectorHits != null) {
+            int rank = 0;
+            for (Map.Entry<Integer, Float> e : vectorHits.entrySet()) {
+                ranks.put(e.getKey(), ++rank);
+                found.put(e.getKey(), e.getValue()); // the vector search's own score
+            }
+        }
         return new FetchSubPhaseProcessor() {
             private int docBase;
 
@@ -46,6 +60,10 @@ public final class VectorScoresFetchSubPhase implements FetchSubPhase {
                 Float score = found.get(docBase + hit.docId());
                 if (score != null) {
                     hit.hit().setDocumentField(FIELD, new DocumentField(FIELD, List.of(score)));
+                }
+                if (vectorHits != null) {
+                    int rank = ranks.getOrDefault(docBase + hit.docId(), 0);
+                    hit.hit().setDocumentField(RANK_FIELD, new DocumentField(RANK_FIELD, List.of(rank)));
                 }
             }
         };

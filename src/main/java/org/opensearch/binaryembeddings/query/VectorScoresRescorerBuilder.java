@@ -19,7 +19,8 @@ import java.util.Objects;
  * shard's top keyword hits, computed where the documents are, in the same round as the keyword scores
  * ({@link VectorScoresRescorer}; the hits carry them to the coordinating node, {@link VectorScoresFetchSubPhase}).
  * Before, the keyword candidates the vector list missed were scored by a third search. The keyword scores and order
- * are left as they are. Not meant to be written by users.
+ * are left as they are; the hits below the window on their shard (and not tied with it) are dropped, so they are not
+ * fetched. Not meant to be written by users.
  */
 public final class VectorScoresRescorerBuilder extends RescorerBuilder<VectorScoresRescorerBuilder> {
 
@@ -27,19 +28,57 @@ public final class VectorScoresRescorerBuilder extends RescorerBuilder<VectorSco
 
     /** binary_hybrid's vector query, encoded: scored on the shard with its filters, restricted to the top keyword hits. */
     private final BinaryKnnQueryBuilder vector;
+    /**
+     * binary_hybrid's window: each shard returns only its top {@code cut} keyword hits and those tied with the last of
+     * them (0: all of the rescore window). A hit below that on its shard has {@code cut} hits of a higher score on the
+     * same shard, so it cannot be among the {@code cut} best overall: fetching it (its {@code _id}) was wasted.
+     */
+    private final int cut;
+    /**
+     * The length of binary_hybrid's vector list (0: none), when the search has one shard: the shard then also runs the
+     * vector search and returns its hits after the keyword hits, so that one search brings both lists and each
+     * document's {@code _id} is loaded once ({@link VectorScoresRescorer}).
+     */
+    private final int vectorList;
 
-    VectorScoresRescorerBuilder(BinaryKnnQueryBuilder vector) {
+    VectorScoresRescorerBuilder(BinaryKnnQueryBuilder vector, int cut) {
+        this(vector, cut, 0);
+    }
+
+    VectorScoresRescorerBuilder(BinaryKnnQueryBuilder vector, int cut, int vectorList) {
         this.vector = Objects.requireNonNull(vector);
+        if (cut < 0 || vectorList < 0) {
+            throw new IllegalArgumentException("cut and vectorList must not be negative, got [" + cut + "], [" + vectorList + "]");
+        }
+        this.cut = cut;
+        this.vectorList = vectorList;
     }
 
     public VectorScoresRescorerBuilder(StreamInput in) throws IOException {
         super(in);
         this.vector = (BinaryKnnQueryBuilder) in.readNamedWriteable(QueryBuilder.class);
+        // from an older node: no cut, the shard returns the whole window as that node expects
+        this.cut = in.getVersion().onOrAfter(StreamVersions.HYBRID_KEYWORD_CUT) ? in.readVInt() : 0;
+        this.vectorList = in.getVersion().onOrAfter(StreamVersions.HYBRID_VECTOR_LIST) ? in.readVInt() : 0;
     }
 
     @Override
     protected void doWriteTo(StreamOutput out) throws IOException {
         out.writeNamedWriteable(vector);
+        if (out.getVersion().onOrAfter(StreamVersions.HYBRID_KEYWORD_CUT)) {
+            out.writeVInt(cut); // an older node returns (and fetches) the whole window: slower, the same result
+        }
+        if (out.getVersion().onOrAfter(StreamVersions.HYBRID_VECTOR_LIST)) {
+            out.writeVInt(vectorList); // an older node returns no vector list: binary_hybrid then runs the vector search
+        }
+    }
+
+    int cut() {
+        return cut;
+    }
+
+    int vectorList() {
+        return vectorList;
     }
 
     public static VectorScoresRescorerBuilder fromXContent(XContentParser parser) {
@@ -48,7 +87,7 @@ public final class VectorScoresRescorerBuilder extends RescorerBuilder<VectorSco
 
     @Override
     protected void doXContent(XContentBuilder builder, Params params) throws IOException {
-        builder.startObject(NAME).field("vector", vector).endObject();
+        builder.startObject(NAME).field("vector", vector).field("cut", cut).field("vector_list", vectorList).endObject();
     }
 
     @Override
@@ -62,22 +101,23 @@ public final class VectorScoresRescorerBuilder extends RescorerBuilder<VectorSco
         if (rewritten == vector) {
             return this;
         }
-        VectorScoresRescorerBuilder b = new VectorScoresRescorerBuilder((BinaryKnnQueryBuilder) rewritten);
+        VectorScoresRescorerBuilder b = new VectorScoresRescorerBuilder((BinaryKnnQueryBuilder) rewritten, cut, vectorList);
         return windowSize() == null ? b : b.windowSize(windowSize());
     }
 
     @Override
     protected RescoreContext innerBuildContext(int windowSize, QueryShardContext context) {
-        return new VectorScoresRescorer.Context(windowSize, vector, context);
+        return new VectorScoresRescorer.Context(windowSize, cut, vectorList, vector, context);
     }
 
     @Override
     public boolean equals(Object o) {
-        return super.equals(o) && vector.equals(((VectorScoresRescorerBuilder) o).vector);
+        return super.equals(o) && vector.equals(((VectorScoresRescorerBuilder) o).vector) && cut == ((VectorScoresRescorerBuilder) o).cut
+            && vectorList == ((VectorScoresRescorerBuilder) o).vectorList;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), vector);
+        return Objects.hash(super.hashCode(), vector, cut, vectorList);
     }
 }

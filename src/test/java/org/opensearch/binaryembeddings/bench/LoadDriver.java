@@ -2,15 +2,10 @@ package org.opensearch.binaryembeddings.bench;
 
 import org.opensearch.binaryembeddings.testdata.Corpus;
 import org.opensearch.binaryembeddings.testdata.Json;
-import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.xcontent.XContentBuilder;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +50,8 @@ public final class LoadDriver {
     private final int bulkClients;
     private final int queryClients;
     private final String index;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    /** Each node by its url; a request gives up after 5 minutes. */
+    private final Map<String, HttpNode> nodes = new LinkedHashMap<>();
     /** The project's passages and sentence pairs of them: a bulk's texts, the queries' texts. */
     private final Corpus data = Corpus.sample().extendedTo(2000);
     private final AtomicLong nextRequest = new AtomicLong();
@@ -90,6 +86,9 @@ public final class LoadDriver {
 
     private LoadDriver(Map<String, String> args) {
         this.urls = List.of(args.getOrDefault("urls", "http://127.0.0.1:9290,http://127.0.0.1:9291").split(","));
+        for (String url : urls) {
+            nodes.put(url, new HttpNode(url, Duration.ofMinutes(5)));
+        }
         this.seconds = Integer.parseInt(args.getOrDefault("seconds", "600"));
         this.out = Path.of(args.getOrDefault("out", "target/load"));
         this.bulkSize = Integer.parseInt(args.getOrDefault("bulk-size", "20"));
@@ -112,22 +111,12 @@ public final class LoadDriver {
         new LoadDriver(args).run();
     }
 
-    private record Reply(int status, Map<String, Object> body) {}
-
-    private Reply call(String url, String method, String path, String body) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofMinutes(5));
-        if (body == null) {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            b.method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).header("Content-Type", "application/json");
-        }
-        HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        Map<String, Object> parsed = r.body().length == 0 ? Map.of() : XContentHelper.convertToMap(JsonXContent.jsonXContent, new String(r.body(), StandardCharsets.UTF_8), false);
-        return new Reply(r.statusCode(), parsed);
+    private HttpNode.Reply call(String url, String method, String path, String body) throws IOException, InterruptedException {
+        return nodes.get(url).send(method, path, body);
     }
 
     private Map<String, Object> ok(String url, String method, String path, String body) throws IOException, InterruptedException {
-        Reply r = call(url, method, path, body);
+        HttpNode.Reply r = call(url, method, path, body);
         if (r.status() / 100 != 2) {
             throw new IllegalStateException(method + " " + path + " → " + r.status() + " " + r.body());
         }
@@ -155,7 +144,7 @@ public final class LoadDriver {
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         for (String url : urls) {
             while (true) {
-                Reply r = call(url, "GET", "/_plugins/_binary_embeddings/models/" + MODEL, null);
+                HttpNode.Reply r = call(url, "GET", "/_plugins/_binary_embeddings/models/" + MODEL, null);
                 Object status = r.status() == 200 ? ((List<Map<String, Object>>) r.body().get("models")).get(0).get("status") : r.status();
                 if ("loaded".equals(status)) {
                     break;
@@ -191,7 +180,7 @@ public final class LoadDriver {
         while (lines.isEmpty() == false) {
             Stats s = kind.equals("seed") ? new Stats() : stats.get(kind);
             long t0 = System.nanoTime();
-            Reply r;
+            HttpNode.Reply r;
             try {
                 r = call(url, "POST", "/" + index + "/_bulk?pipeline=load-embed", String.join("", lines));
             } catch (IOException e) {
@@ -245,7 +234,7 @@ public final class LoadDriver {
         Stats s = stats.get(kind);
         long t0 = System.nanoTime();
         try {
-            Reply r = call(nextUrl(), "POST", "/" + index + "/_search", "{\"size\":10,\"_source\":false,\"query\":" + query + "}");
+            HttpNode.Reply r = call(nextUrl(), "POST", "/" + index + "/_search", "{\"size\":10,\"_source\":false,\"query\":" + query + "}");
             s.micros.add((System.nanoTime() - t0) / 1000);
             s.requests.increment();
             if (r.status() == 429) {

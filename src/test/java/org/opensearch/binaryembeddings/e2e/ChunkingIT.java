@@ -57,8 +57,9 @@ public class ChunkingIT extends RealNodeTestCase {
     }
 
     private static void chunkedIndex(String index, String pipeline, int shards) throws IOException {
+        // numbers go in with %s: %d writes the digits of the test's random locale (ar-KW: Arabic-Indic), not JSON
         call("PUT", "/" + index, """
-            { "settings": { "index.binary_embeddings": true, "default_pipeline": "%s", "number_of_shards": %d, "number_of_replicas": 0 },
+            { "settings": { "index.binary_embeddings": true, "default_pipeline": "%s", "number_of_shards": %s, "number_of_replicas": 0 },
               "mappings": { "properties": { "body": { "type": "text" }, "category": { "type": "keyword" }, "rank": { "type": "integer" },
                 "chunks": { "type": "nested", "properties": {
                   "text": { "type": "text" }, "start": { "type": "integer" }, "end": { "type": "integer" },
@@ -93,7 +94,7 @@ public class ChunkingIT extends RealNodeTestCase {
     /** binary_knn on the chunks inside a nested query (score_mode max: a parent scores its best chunk). */
     private static String nestedKnn(int k, String extra, String filter) {
         return """
-            {"nested": {"path": "chunks", "score_mode": "max", "query": {"binary_knn": {"field": "chunks.embedding", "query_text": "%s", "k": %d%s%s}}%s}}"""
+            {"nested": {"path": "chunks", "score_mode": "max", "query": {"binary_knn": {"field": "chunks.embedding", "query_text": "%s", "k": %s%s%s}}%s}}"""
             .formatted(QUERY, k, filter == null ? "" : ", \"filter\": " + filter, "", extra);
     }
 

@@ -11,6 +11,7 @@ import org.opensearch.index.query.MatchQueryBuilder;
 import org.opensearch.index.query.QueryBuilder;
 import org.opensearch.index.query.TermQueryBuilder;
 import org.opensearch.search.SearchModule;
+import org.opensearch.search.rescore.RescorerBuilder;
 import org.opensearch.test.OpenSearchTestCase;
 
 import java.io.IOException;
@@ -75,6 +76,34 @@ public class WireRoundTripTests extends OpenSearchTestCase {
         // equality covers every field of every hit (and the keyword query)
         assertEquals(fused, roundTrip(fused, Version.CURRENT));
         assertNotEquals(fused, roundTrip(new FusedHitsQueryBuilder(hits.subList(0, 1), new MatchQueryBuilder("text", "apple")), Version.CURRENT));
+    }
+
+    public void testVectorScoresRescorerKeepsItsCutFromThisVersionOn() throws IOException {
+        VectorScoresRescorerBuilder cut = new VectorScoresRescorerBuilder(knn().build(), 100).windowSize(200);
+        assertEquals(cut, roundTripRescorer(cut, Version.CURRENT));
+        assertEquals(100, roundTripRescorer(cut, Version.CURRENT).cut());
+        // an older node neither sends nor reads the cut: its shards return the whole window, as it expects
+        VectorScoresRescorerBuilder old = roundTripRescorer(cut, Version.V_3_7_0);
+        assertEquals(0, old.cut());
+        assertEquals(new VectorScoresRescorerBuilder(knn().build(), 0).windowSize(200), old);
+        // the vector list a one-shard search asks for: kept from this version on, dropped for an older node (whose
+        // hits then carry no vector ranks, and binary_hybrid runs the vector search)
+        VectorScoresRescorerBuilder both = new VectorScoresRescorerBuilder(knn().build(), 100, 100).windowSize(200);
+        assertEquals(both, roundTripRescorer(both, Version.CURRENT));
+        assertEquals(100, roundTripRescorer(both, Version.CURRENT).vectorList());
+        assertNotEquals(cut, both);
+        assertEquals(0, roundTripRescorer(both, Version.V_3_7_0).vectorList());
+    }
+
+    private VectorScoresRescorerBuilder roundTripRescorer(VectorScoresRescorerBuilder rescorer, Version version) throws IOException {
+        try (BytesStreamOutput out = new BytesStreamOutput()) {
+            out.setVersion(version);
+            out.writeNamedWriteable(rescorer);
+            try (StreamInput in = new NamedWriteableAwareStreamInput(out.bytes().streamInput(), registry)) {
+                in.setVersion(version);
+                return (VectorScoresRescorerBuilder) in.readNamedWriteable(RescorerBuilder.class);
+            }
+        }
     }
 
     private QueryBuilder roundTrip(QueryBuilder query, Version version) throws IOException {

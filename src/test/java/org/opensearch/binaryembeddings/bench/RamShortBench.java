@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  */
-package org.opensearch.binaryembeddings.query;
+package org.opensearch.binaryembeddings.bench;
 
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
@@ -29,13 +29,13 @@ import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.MMapDirectory;
 import org.apache.lucene.util.VectorUtil;
 import org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncoding;
-import org.opensearch.binaryembeddings.bench.SyntheticVectors;
 import org.opensearch.binaryembeddings.codec.BinaryFieldConfig;
 import org.opensearch.binaryembeddings.codec.BinaryHnswVectorsFormat;
 import org.opensearch.binaryembeddings.codec.BitSimilarity;
 import org.opensearch.binaryembeddings.codec.RescorePrecision;
 import org.opensearch.binaryembeddings.codec.SignBits;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec;
+import org.opensearch.binaryembeddings.query.BenchQueries;
 import org.opensearch.binaryembeddings.testsupport.TestFiles;
 
 import java.io.DataInputStream;
@@ -127,8 +127,8 @@ public final class RamShortBench {
                 case OURS -> {
                     for (int[] g : new int[][] { { 3, 100 }, { 4, 100 }, { 5, 150 }, { 5, 200 }, { 10, 200 }, { 10, 300 } }) {
                         int os = g[0], nc = g[1];
-                        points.add(new Point("oversample " + os + ", num_candidates " + nc, q -> new BinaryKnnQuery(
-                            FIELD, SPEC, queries[q], SignBits.pack(queries[q], DIMS), K, K * os, nc, true, null, null)));
+                        points.add(new Point("oversample " + os + ", num_candidates " + nc, q -> BenchQueries.binaryKnn(
+                            FIELD, SPEC, queries[q], SignBits.pack(queries[q], DIMS), K, K * os, nc, true)));
                     }
                 }
                 case FLOAT -> {

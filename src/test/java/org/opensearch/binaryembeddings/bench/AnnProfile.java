@@ -1,4 +1,4 @@
-package org.opensearch.binaryembeddings.query;
+package org.opensearch.binaryembeddings.bench;
 
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.LeafReader;
@@ -7,9 +7,9 @@ import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.store.MMapDirectory;
-import org.opensearch.binaryembeddings.bench.SyntheticVectors;
 import org.opensearch.binaryembeddings.codec.BinaryVectors;
 import org.opensearch.binaryembeddings.codec.SignBits;
+import org.opensearch.binaryembeddings.query.BenchQueries;
 
 import java.nio.file.Path;
 import java.util.Locale;
@@ -54,7 +54,7 @@ public final class AnnProfile {
             while (System.nanoTime() < end) {
                 for (float[] q : queries) {
                     if (ours) {
-                        searcher.search(new BinaryKnnQuery(AnnBench.FIELD, AnnBench.SPEC, q, SignBits.pack(q, 384), 10, 10 * a, nc, true, null, null), 10);
+                        searcher.search(BenchQueries.binaryKnn(AnnBench.FIELD, AnnBench.SPEC, q, SignBits.pack(q, 384), 10, 10 * a, nc, true), 10);
                     } else {
                         searcher.search(new KnnFloatVectorQuery(AnnBench.FIELD, q, a), 10);
                     }

@@ -28,7 +28,7 @@ import static org.opensearch.binaryembeddings.encoder.TestModels.BGE;
  * through an existing pipeline continues.
  */
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.TEST, numDataNodes = 2, numClientNodes = 0, supportsDedicatedMasters = false)
-public class EncoderClusterIT extends OpenSearchIntegTestCase {
+public class EncoderClusterTests extends OpenSearchIntegTestCase {
 
     private Path configDir;
 

@@ -19,7 +19,7 @@ import java.util.Random;
 
 /** Segments written by the codec survive a full cluster restart: same binary_knn results (ids and scores) after it. */
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.TEST, numDataNodes = 2, numClientNodes = 0, supportsDedicatedMasters = false)
-public class FullRestartIT extends OpenSearchIntegTestCase {
+public class FullRestartClusterTests extends OpenSearchIntegTestCase {
 
     @Override
     protected Collection<Class<? extends Plugin>> nodePlugins() {

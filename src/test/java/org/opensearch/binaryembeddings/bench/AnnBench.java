@@ -1,4 +1,4 @@
-package org.opensearch.binaryembeddings.query;
+package org.opensearch.binaryembeddings.bench;
 
 import org.opensearch.binaryembeddings.testsupport.TestFiles;
 import org.apache.lucene.codecs.Codec;
@@ -36,14 +36,12 @@ import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.MMapDirectory;
 import org.apache.lucene.util.VectorUtil;
 import org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncoding;
-import org.opensearch.binaryembeddings.bench.KernelBench;
-import org.opensearch.binaryembeddings.bench.SvgPlot;
-import org.opensearch.binaryembeddings.bench.SyntheticVectors;
 import org.opensearch.binaryembeddings.codec.BinaryFieldConfig;
 import org.opensearch.binaryembeddings.codec.BinaryHnswVectorsFormat;
 import org.opensearch.binaryembeddings.codec.BinaryVectors;
 import org.opensearch.binaryembeddings.codec.SignBits;
 import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec;
+import org.opensearch.binaryembeddings.query.BenchQueries;
 
 import org.opensearch.binaryembeddings.testsupport.BenchMain;
 
@@ -73,7 +71,7 @@ import java.util.concurrent.Future;
  * <p>Contenders (M = 16, beam 100 at build for every graph; k = 10):
  * <ul>
  * <li>ours: {@link BinaryHnswVectorsFormat} (Hamming HNSW over sign bits, float32 rescoring values) searched with
- * {@link BinaryKnnQuery} at several (oversample, num_candidates) points;</li>
+ * {@code BinaryKnnQuery} at several (oversample, num_candidates) points;</li>
  * <li>Lucene99HnswVectorsFormat float32 at several efSearch (= the KnnFloatVectorQuery k, top 10 kept);</li>
  * <li>Lucene104HnswScalarQuantizedVectorsFormat SINGLE_BIT_QUERY_NIBBLE, the graph asked for k × oversample, rescored
  * with the raw floats by Lucene's {@link RescoreTopNQuery#createFullPrecisionRescorerQuery};</li>
@@ -569,23 +567,23 @@ public final class AnnBench {
         for (int[] g : oursGrid) {
             int os = g[0], nc = g[1];
             points.add(new Point(OURS, "oversample " + os + ", num_candidates " + nc, nq, q -> ours.ids(ours.searcher.search(
-                new BinaryKnnQuery(FIELD, SPEC, queries[q], SignBits.pack(queries[q], 384), K, K * os, nc, true, null, null), K))));
+                BenchQueries.binaryKnn(FIELD, SPEC, queries[q], SignBits.pack(queries[q], 384), K, K * os, nc, true), K))));
         }
         if (segments > 1) {
             // the same queries with the segments' walks on 2 threads (issue 14 goal 5: ≥ 1.6× one thread, same hits)
             for (int[] g : new int[][] { { 2, 20 }, { 3, 30 }, { 5, 50 }, { 10, 100 } }) {
                 int os = g[0], nc = g[1];
                 points.add(new Point(OURS_2_THREADS, "oversample " + os + ", num_candidates " + nc, nq, q -> ours.ids(ours.concurrentSearcher.search(
-                    new BinaryKnnQuery(FIELD, SPEC, queries[q], SignBits.pack(queries[q], 384), K, K * os, nc, true, null, null), K))));
+                    BenchQueries.binaryKnn(FIELD, SPEC, queries[q], SignBits.pack(queries[q], 384), K, K * os, nc, true), K))));
             }
         }
         for (int[] g : oursGrid) {
             int os = g[0], nc = g[1];
             points.add(new Point(OURS_HAMMING_WALK, "oversample " + os + ", num_candidates " + nc, nq, q -> ours.ids(ours.searcher.search(
-                new BinaryKnnQuery(FIELD, SPEC, queries[q], SignBits.pack(queries[q], 384), K, K * os, nc, true, null, null).withHammingWalk(), K))));
+                BenchQueries.binaryKnnHammingWalk(FIELD, SPEC, queries[q], SignBits.pack(queries[q], 384), K, K * os, nc, true), K))));
         }
         points.add(new Point(OURS_NO_RESCORE, "num_candidates 100", nq, q -> ours.ids(ours.searcher.search(
-            new BinaryKnnQuery(FIELD, SPEC, queries[q], SignBits.pack(queries[q], 384), K, K, 100, false, null, null), K))));
+            BenchQueries.binaryKnn(FIELD, SPEC, queries[q], SignBits.pack(queries[q], 384), K, K, 100, false), K))));
         for (int ef : new int[] { 10, 15, 20, 30, 50, 80, 100, 150, 200 }) {
             points.add(new Point(FLOAT, "efSearch " + ef, nq, q -> flt.ids(flt.searcher.search(new KnnFloatVectorQuery(FIELD, queries[q], ef), K))));
         }

@@ -26,7 +26,7 @@ import java.util.Random;
  * over several segments with deleted documents.
  */
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.TEST, numDataNodes = 1, numClientNodes = 0, supportsDedicatedMasters = false)
-public class SnapshotRestoreIT extends OpenSearchIntegTestCase {
+public class SnapshotRestoreClusterTests extends OpenSearchIntegTestCase {
 
     private static final int DIMS = 64;
 

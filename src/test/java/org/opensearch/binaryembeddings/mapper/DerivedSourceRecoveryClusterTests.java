@@ -40,7 +40,7 @@ import java.util.Random;
  * field) goes through a force merge whose readers OpenSearch wraps (the document-by-document merge path).
  */
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.TEST, numDataNodes = 0, numClientNodes = 0, supportsDedicatedMasters = false)
-public class DerivedSourceRecoveryIT extends OpenSearchIntegTestCase {
+public class DerivedSourceRecoveryClusterTests extends OpenSearchIntegTestCase {
 
     private static final int DIMS = 32;
 

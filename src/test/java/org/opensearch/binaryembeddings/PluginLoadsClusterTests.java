@@ -8,7 +8,7 @@ import java.util.Collection;
 import java.util.List;
 
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.TEST, numDataNodes = 2, numClientNodes = 0, supportsDedicatedMasters = false)
-public class PluginLoadsIT extends OpenSearchIntegTestCase {
+public class PluginLoadsClusterTests extends OpenSearchIntegTestCase {
 
     @Override
     protected Collection<Class<? extends Plugin>> nodePlugins() {

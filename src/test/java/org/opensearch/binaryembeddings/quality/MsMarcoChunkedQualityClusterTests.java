@@ -40,7 +40,7 @@ import java.util.function.Function;
  * test runs in seconds.
  */
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.SUITE, numDataNodes = 1, numClientNodes = 0, supportsDedicatedMasters = false)
-public class MsMarcoChunkedQualityIT extends OpenSearchIntegTestCase {
+public class MsMarcoChunkedQualityClusterTests extends OpenSearchIntegTestCase {
 
     @Override
     protected Collection<Class<? extends Plugin>> nodePlugins() {

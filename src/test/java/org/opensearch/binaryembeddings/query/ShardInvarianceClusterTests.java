@@ -5,6 +5,11 @@ import org.opensearch.action.search.SearchResponse;
 import org.opensearch.action.search.SearchType;
 import org.opensearch.binaryembeddings.BinaryEmbeddingsPlugin;
 import org.opensearch.common.settings.Settings;
+import org.opensearch.common.xcontent.LoggingDeprecationHandler;
+import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.index.query.AbstractQueryBuilder;
 import org.opensearch.common.xcontent.XContentType;
 import org.opensearch.index.query.QueryBuilders;
 import org.opensearch.plugins.Plugin;
@@ -13,9 +18,11 @@ import org.opensearch.search.aggregations.AggregationBuilders;
 import org.opensearch.search.aggregations.bucket.terms.Terms;
 import org.opensearch.test.OpenSearchIntegTestCase;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -30,7 +37,7 @@ import java.util.Random;
  * consistently; binary_hybrid's one round must rank and score like the three searches it replaced.
  */
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.SUITE, numDataNodes = 2, numClientNodes = 0, supportsDedicatedMasters = false)
-public class ShardInvarianceIT extends OpenSearchIntegTestCase {
+public class ShardInvarianceClusterTests extends OpenSearchIntegTestCase {
 
     private static final int DIMS = 96;
     private static final int DOCS = 600;
@@ -271,6 +278,63 @@ public class ShardInvarianceIT extends OpenSearchIntegTestCase {
         }
         listed.forEach((id, score) -> candidates.putIfAbsent(id, new Fusion.Candidate(index, id, null, 0, score)));
         return fusion.fuse(new ArrayList<>(candidates.values()));
+    }
+
+    /**
+     * On one shard the keyword search brings the vector list too (binary_hybrid's one search): each hit carries its rank
+     * in it, and the ranked hits are the vector search's hits, in its order, with its scores; the vector hits that
+     * are not keyword hits come after the keyword hits. On three shards the fetch runs apart from the query phase, so
+     * the hits carry no ranks, which tells binary_hybrid to run the vector search.
+     */
+    public void testOneShardKeywordSearchBringsTheVectorList() throws IOException {
+        indexCorpus();
+        Random r = new Random(11);
+        NamedXContentRegistry registry = internalCluster().getInstance(NamedXContentRegistry.class);
+        for (int q = 0; q < 5; q++) {
+            float[] v = vectors[r.nextInt(DOCS)].clone();
+            String words = WORDS[r.nextInt(40)] + " " + WORDS[r.nextInt(40)];
+            BinaryKnnQueryBuilder knn;
+            try (XContentParser p = JsonXContent.jsonXContent.createParser(registry, LoggingDeprecationHandler.INSTANCE,
+                "{\"binary_knn\":{\"field\":\"e\",\"vector\":" + Arrays.toString(v) + "}}")) {
+                knn = (BinaryKnnQueryBuilder) AbstractQueryBuilder.parseInnerQueryBuilder(p);
+            }
+            for (String index : new String[] { "one", "three" }) {
+                SearchHit[] hits = client().prepareSearch(index).setSearchType(SearchType.DFS_QUERY_THEN_FETCH)
+                    .setQuery(QueryBuilders.matchQuery("text", words)).setSize(100 + 50).setFetchSource(false)
+                    .addRescorer(new VectorScoresRescorerBuilder(knn, 50, 50).windowSize(100)).get().getHits().getHits();
+                if (index.equals("three")) {
+                    for (SearchHit h : hits) {
+                        assertNull(h.field(VectorScoresFetchSubPhase.RANK_FIELD));
+                    }
+                    continue;
+                }
+                List<String> ranked = new ArrayList<>(Collections.nCopies(50, (String) null));
+                Map<String, Float> scores = new HashMap<>();
+                int ranks = 0;
+                boolean vectorOnly = false;
+                for (SearchHit h : hits) {
+                    int rank = ((Number) h.field(VectorScoresFetchSubPhase.RANK_FIELD).getValue()).intValue();
+                    boolean only = h.getScore() == VectorScoresRescorer.VECTOR_ONLY_SCORE;
+                    assertTrue("vector-only hits come last", only || vectorOnly == false);
+                    vectorOnly |= only;
+                    if (rank > 0) {
+                        ranked.set(rank - 1, h.getId());
+                        scores.put(h.getId(), ((Number) h.field(VectorScoresFetchSubPhase.FIELD).getValue()).floatValue());
+                        ranks++;
+                    } else {
+                        assertFalse(only);
+                    }
+                }
+                SearchHit[] vectorSearch = client().prepareSearch(index)
+                    .setQuery(QueryBuilders.wrapperQuery("{\"binary_knn\":{\"field\":\"e\",\"vector\":" + Arrays.toString(v)
+                        + ",\"k\":50,\"num_candidates\":100}}")).setSize(50).get().getHits().getHits();
+                assertEquals(vectorSearch.length, ranks);
+                for (int i = 0; i < vectorSearch.length; i++) {
+                    assertEquals("rank " + (i + 1), vectorSearch[i].getId(), ranked.get(i));
+                    assertEquals("rank " + (i + 1), vectorSearch[i].getScore(), scores.get(ranked.get(i)), 1e-6);
+                }
+            }
+        }
     }
 
     /** A nested query with score_mode max around {@code knn} (a parent's score: its best chunk's), or {@code knn}. */

@@ -1,7 +1,6 @@
-package org.opensearch.binaryembeddings.query;
+package org.opensearch.binaryembeddings.bench;
 
 import org.apache.lucene.tests.util.LuceneTestCase;
-import org.opensearch.binaryembeddings.bench.KernelBench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

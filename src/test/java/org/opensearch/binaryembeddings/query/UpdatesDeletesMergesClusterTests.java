@@ -28,7 +28,7 @@ import java.util.Random;
  * recall against the exact top k stays high.
  */
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.TEST, numDataNodes = 1, numClientNodes = 0, supportsDedicatedMasters = false)
-public class UpdatesDeletesMergesIT extends OpenSearchIntegTestCase {
+public class UpdatesDeletesMergesClusterTests extends OpenSearchIntegTestCase {
 
     private static final int DIMS = 64;
     private static final int DOCS = 2_000;

@@ -33,7 +33,7 @@ import java.util.function.Function;
  * as nDCG@10 with trec_eval semantics. The real-node test repeats this with the bundled model and the pipeline.
  */
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.SUITE, numDataNodes = 1, numClientNodes = 0, supportsDedicatedMasters = false)
-public class MsMarcoFusionQualityIT extends OpenSearchIntegTestCase {
+public class MsMarcoFusionQualityClusterTests extends OpenSearchIntegTestCase {
 
     @Override
     protected Collection<Class<? extends Plugin>> nodePlugins() {

@@ -1,4 +1,4 @@
-package org.opensearch.binaryembeddings.query;
+package org.opensearch.binaryembeddings.bench;
 
 import org.apache.lucene.tests.util.LuceneTestCase;
 
