@@ -90,7 +90,12 @@ public class ConcurrentSegmentsTests extends LuceneTestCase {
                         for (int i = 0; i < expected.scoreDocs.length; i++) {
                             ScoreDoc e = expected.scoreDocs[i], a = actual.scoreDocs[i];
                             assertEquals("query " + q + " rank " + i, e.doc, a.doc);
-                            assertEquals("query " + q + " rank " + i, e.score, a.score, 0f);
+                            // within a few ulps, not bit for bit: Lucene's vectorized cosine sums its lanes in an order
+                            // that differs between interpreted and compiled code (the Vector API leaves a float
+                            // reduction's order open), so the same document's score can differ in its last bits with the
+                            // JIT state of the thread that rescored it (seen once in a full suite run: 0.69934624 vs
+                            // 0.6993463; the same seed alone passes)
+                            assertEquals("query " + q + " rank " + i, e.score, a.score, 4 * Math.ulp(e.score));
                         }
                         // the walk scores by the asymmetric estimate; explain still shows each hit's Hamming similarity
                         int doc = expected.scoreDocs[0].doc;
