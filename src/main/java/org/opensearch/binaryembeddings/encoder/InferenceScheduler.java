@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>
  * Texts are tokenized on the lane, sorted by length and cut into batches of at most {@code max_batch_size} texts and
  * {@code max_batch_tokens} padded tokens; the batches of one call are spread over the lane's threads (one task per
- * thread at most). A text whose
+ * thread at most, each taking the next batch, longest first, until none is left). A text whose
  * tokenization holds no content token gets {@code null} instead of a vector (callers turn that into a 400 naming it).
  */
 final class InferenceScheduler {
@@ -77,45 +77,39 @@ final class InferenceScheduler {
                 listener.onResponse(out);
                 return;
             }
-            // at most one task per lane thread: the call's batches are dealt round-robin into that many groups, each
-            // run in order on one thread, so a lane's queue counts calls (as before the lanes), not batches
+            // at most one task per lane thread, so a lane's queue counts calls (as before the lanes), not batches; the
+            // tasks pull the call's batches from one counter, longest first, instead of each running a share dealt in
+            // advance: a thread that is descheduled or drew long texts no longer holds the call while the other idles.
+            // The call answers when its last batch is done, not when its last task ran: a task that comes off a busy
+            // queue after the others took every batch finds nothing to do and holds nothing up.
             int groups = Math.min(parallelism(executor), batches.size());
-            List<List<int[]>> dealt = new ArrayList<>(groups);
-            for (int g = 0; g < groups; g++) {
-                dealt.add(new ArrayList<>());
-            }
-            for (int b = 0; b < batches.size(); b++) {
-                dealt.get(b % groups).add(batches.get(b));
-            }
-            AtomicInteger left = new AtomicInteger(groups);
+            AtomicInteger next = new AtomicInteger();
+            AtomicInteger left = new AtomicInteger(batches.size());
             AtomicBoolean failed = new AtomicBoolean();
-            java.util.function.Consumer<List<int[]>> group = list -> {
-                try {
-                    for (int[] batch : list) {
-                        if (failed.get()) {
-                            return;
+            Runnable group = () -> {
+                // batches are in ascending length: take them from the end
+                for (int b = next.getAndIncrement(); b < batches.size() && failed.get() == false; b = next.getAndIncrement()) {
+                    try {
+                        runBatch(m, encoder, tokens, batches.get(batches.size() - 1 - b), out);
+                    } catch (Exception e) {
+                        if (failed.compareAndSet(false, true)) {
+                            listener.onFailure(e);
                         }
-                        runBatch(m, encoder, tokens, batch, out);
+                        return;
                     }
-                } catch (Exception e) {
-                    if (failed.compareAndSet(false, true)) {
-                        listener.onFailure(e);
+                    if (left.decrementAndGet() == 0) {
+                        listener.onResponse(out);
                     }
-                    return;
-                }
-                if (left.decrementAndGet() == 0) {
-                    listener.onResponse(out);
                 }
             };
             for (int g = 1; g < groups && failed.get() == false; g++) {
-                List<int[]> list = dealt.get(g);
                 submit(lane, executor, e -> {
                     if (failed.compareAndSet(false, true)) {
                         listener.onFailure(e);
                     }
-                }, () -> group.accept(list));
+                }, group);
             }
-            group.accept(dealt.get(0));
+            group.run();
         });
     }
 

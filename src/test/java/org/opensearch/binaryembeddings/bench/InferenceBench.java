@@ -62,6 +62,10 @@ public final class InferenceBench {
             report(dir);
             return;
         }
+        if (phase.equals("compare")) {
+            compare(dir, args);
+            return;
+        }
         node = new HttpNode(args[2]);
         String label = args[3];
         Properties p = new Properties();
@@ -116,6 +120,55 @@ public final class InferenceBench {
         p.setProperty("pipeline_docs_per_s", fmt(pipe));
         p.setProperty("ratio", String.format(Locale.ROOT, "%.2f", pipe / ref));
         log("langchain4j embedAll %.1f texts/s; pipeline bulk %.1f docs/s = %.2fx", ref, pipe, pipe / ref);
+    }
+
+    /**
+     * {@code compare DIR CHUNKS URL...}: the throughput phase against several nodes at once (each started with other
+     * settings, all idle but the one measured): every chunk of msmarco-5k goes through langchain4j and then each
+     * node's pipeline in turn, so load from other processes hits all alike. What an A/B of node settings on a shared
+     * machine needs; the in-process encoder grid cannot show the node's own work.
+     */
+    private static void compare(Path dir, String[] args) throws Exception {
+        int chunks = Integer.parseInt(args[2]);
+        List<HttpNode> nodes = new ArrayList<>();
+        List<String> settings = new ArrayList<>();
+        for (int i = 3; i < args.length; i++) {
+            node = new HttpNode(args[i]);
+            nodes.add(node);
+            waitForModel();
+            settings.add(nodeSettings());
+            createIndex("tp", 1, "tp-embed");
+            bulkAll("tp-warm", Corpus.msmarco().docs.subList(0, 64));
+        }
+        List<Corpus.Doc> docs = Corpus.msmarco().docs;
+        List<String> texts = docs.stream().map(Corpus.Doc::content).toList();
+        EmbeddingModel reference = new BgeSmallEnV15QuantizedEmbeddingModel();
+        reference.embedAll(texts.subList(0, 32).stream().map(TextSegment::from).toList());
+        long refNanos = 0;
+        long[] nanos = new long[nodes.size()];
+        int n = texts.size();
+        for (int k = 0; k < chunks; k++) {
+            int from = k * n / chunks, to = (k + 1) * n / chunks;
+            long t0 = System.nanoTime();
+            reference.embedAll(texts.subList(from, to).stream().map(TextSegment::from).toList());
+            refNanos += System.nanoTime() - t0;
+            for (int i = 0; i < nodes.size(); i++) {
+                node = nodes.get(i);
+                long t1 = System.nanoTime();
+                bulkAll("tp", docs.subList(from, to));
+                nanos[i] += System.nanoTime() - t1;
+            }
+            log("chunk %d/%d done", k + 1, chunks);
+        }
+        double ref = n / (refNanos / 1e9);
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "langchain4j embedAll: %.1f texts/s%n", ref));
+        for (int i = 0; i < nodes.size(); i++) {
+            double pipe = n / (nanos[i] / 1e9);
+            out.append(String.format(Locale.ROOT, "pipeline, node %s (%s): %.1f docs/s = %.2fx%n", args[3 + i], settings.get(i), pipe, pipe / ref));
+        }
+        Files.writeString(dir.resolve("inference-compare.txt"), out.toString());
+        System.out.print(out);
     }
 
     // ---- query latency while ingest runs ----
