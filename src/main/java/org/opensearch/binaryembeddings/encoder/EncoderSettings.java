@@ -42,14 +42,17 @@ public final class EncoderSettings {
     );
 
     /**
-     * ONNX Runtime intra-op threads per running batch. Default: 2 (1 on a one-processor node). Measured with
-     * bin/bench --inference on 2 cores: a pipeline bulk with one batch at a time on two ONNX threads ran at 1.75× langchain4j's
-     * embedAll, with two batches at a time on one ONNX thread each at 1.25× (the encoder alone was within 10% either
-     * way); so a node's ingest uses its cores as {@link #INFERENCE_THREADS} batches × 2 threads.
+     * ONNX Runtime intra-op threads per running batch. Default: 1, so that a node's ingest runs {@link #INFERENCE_THREADS}
+     * independent batches, one per core: a bge-small batch's ops are too small to split well over two threads (in a
+     * pipeline bulk the second ONNX thread was busy ~60% of the time), while two batches keep both cores busy. Measured
+     * node against node on a quiet 2-core machine (InferenceBench compare, BENCHMARKS.md "Inference"): 2 batches × 1
+     * thread 1.28× and 1.40× langchain4j's embedAll in two runs, 1 batch × 2 threads 1.10× and 1.21×. Under heavy load from other processes the two were
+     * within ±15% either way. Two threads per batch shorten one batch, i.e. a single large {@code _embed} call on an
+     * otherwise idle node.
      */
     public static final Setting<Integer> INTRA_OP_THREADS = new Setting<>(
         PREFIX + "inference.intra_op_threads",
-        s -> Integer.toString(Math.min(2, Math.max(1, OpenSearchExecutors.allocatedProcessors(s)))),
+        "1",
         v -> Setting.parseInt(v, 1, 64, PREFIX + "inference.intra_op_threads"),
         Property.NodeScope
     );
@@ -57,7 +60,7 @@ public final class EncoderSettings {
     /**
      * Threads of the {@value #THREAD_POOL} pool (the ingest lane), i.e. how many ingest batches run at once, each on
      * {@link #INTRA_OP_THREADS} cores. Default: the allocated processors divided by the intra-op threads (at least 1),
-     * so bulk embedding uses every core whenever nothing else runs; queries do not wait behind it (they have their own
+     * i.e. one batch per core, so bulk embedding uses every core whenever nothing else runs; queries do not wait behind it (they have their own
      * lane and only share the CPU), and the threads sleep when there is no ingest. Half of that when a mixed node's
      * search and indexing must keep cores of their own under heavy ingest (README, sizing). Before, the default was
      * half the processors with one ONNX thread each: bulk ingest on a 2-core node used one core and ran at 0.81×
