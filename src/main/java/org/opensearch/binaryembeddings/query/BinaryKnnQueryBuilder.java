@@ -362,8 +362,17 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         if (oversample != null) {
             return shortlistOf(k, oversample, limits);
         }
-        long bound = Math.min(limits.maxNumCandidates(), (long) k * limits.maxOversample());
-        return (int) Math.min(bound, Math.max(leastDefaultShortlist(limits), resolvedNumCandidates()));
+        return defaultShortlist(k, resolvedNumCandidates(), limits.maxNumCandidates(), limits);
+    }
+
+    /**
+     * The default shortlist of a search for {@code k} hits with a beam of {@code beam}: every candidate of the beam, at
+     * least {@code k × 4}, at most {@code k × max_oversample} and {@code cap}.
+     */
+    private static int defaultShortlist(int k, int beam, int cap, QueryLimits limits) {
+        long bound = Math.min(cap, (long) k * limits.maxOversample());
+        double least = Math.ceil(k * (double) Math.min(DEFAULT_OVERSAMPLE, limits.maxOversample()));
+        return (int) Math.min(bound, Math.max(least, beam));
     }
 
     private static int shortlistOf(int k, float oversample, QueryLimits limits) {
@@ -478,11 +487,10 @@ public final class BinaryKnnQueryBuilder extends AbstractQueryBuilder<BinaryKnnQ
         QueryLimits limits = limits();
         return new ParentDiversifiedKnnQuery(chunks -> {
             int cap = Math.max(limits.maxNumCandidates(), chunks);
-            // as at the top level: the given oversample, or by default every candidate of the beam and at least chunks × 4
+            // as at the top level, with chunks for k
             int shortlist = oversample != null
                 ? (int) Math.min(cap, Math.ceil(chunks * (double) oversample))
-                : (int) Math.min(cap, Math.min((long) chunks * limits.maxOversample(),
-                    Math.max(Math.ceil(chunks * (double) Math.min(DEFAULT_OVERSAMPLE, limits.maxOversample())), Math.max(chunks, beam))));
+                : defaultShortlist(chunks, Math.max(chunks, beam), cap, limits);
             return new BinaryKnnQuery(q.field, q.spec, q.prepared, q.bits, chunks, shortlist, Math.max(chunks, beam), rescore, chunkFilter, minScore);
         }, k, chunksPerParent, parents, q.field);
     }
