@@ -15,6 +15,7 @@ import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -83,24 +84,8 @@ public final class InferenceBench {
     // ---- throughput ----
 
     private static void throughput(Properties p, int chunks) throws Exception {
-        List<Corpus.Doc> docs = Corpus.msmarco().docs;
-        List<String> texts = docs.stream().map(Corpus.Doc::content).toList();
-        EmbeddingModel reference = new BgeSmallEnV15QuantizedEmbeddingModel();
-        reference.embedAll(texts.subList(0, 32).stream().map(TextSegment::from).toList()); // warm-up
-        createIndex("tp", 1, "tp-embed");
-        bulkAll("tp-warm", docs.subList(0, 64)); // warm-up of the node's path (another index)
-        long refNanos = 0, pipeNanos = 0;
-        int n = texts.size();
-        for (int k = 0; k < chunks; k++) {
-            int from = k * n / chunks, to = (k + 1) * n / chunks;
-            long t0 = System.nanoTime();
-            reference.embedAll(texts.subList(from, to).stream().map(TextSegment::from).toList());
-            refNanos += System.nanoTime() - t0;
-            long t1 = System.nanoTime();
-            bulkAll("tp", docs.subList(from, to));
-            pipeNanos += System.nanoTime() - t1;
-            log("chunk %d/%d: langchain4j %.1f s, pipeline %.1f s so far", k + 1, chunks, refNanos / 1e9, pipeNanos / 1e9);
-        }
+        Interleaved run = interleaved(List.of(node), chunks);
+        int n = run.docs();
         call("POST", "/tp/_refresh", null);
         long count = ((Number) call("GET", "/tp/_count", null).get("count")).longValue();
         if (count != n) {
@@ -113,7 +98,7 @@ public final class InferenceBench {
             .iterator()
             .next()).get("indices")).get("tp");
         p.setProperty("stats_tp", String.valueOf(one));
-        double ref = n / (refNanos / 1e9), pipe = n / (pipeNanos / 1e9);
+        double ref = run.langchain4jPerSecond(), pipe = run.pipelinePerSecond()[0];
         p.setProperty("docs", Integer.toString(n));
         p.setProperty("chunks", Integer.toString(chunks));
         p.setProperty("langchain4j_texts_per_s", fmt(ref));
@@ -124,9 +109,8 @@ public final class InferenceBench {
 
     /**
      * {@code compare DIR CHUNKS URL...}: the throughput phase against several nodes at once (each started with other
-     * settings, all idle but the one measured): every chunk of msmarco-5k goes through langchain4j and then each
-     * node's pipeline in turn, so load from other processes hits all alike. What an A/B of node settings on a shared
-     * machine needs; the in-process encoder grid cannot show the node's own work.
+     * settings, all idle but the one measured). What an A/B of node settings on a shared machine needs; the in-process
+     * encoder grid cannot show the node's own work.
      */
     private static void compare(Path dir, String[] args) throws Exception {
         int chunks = Integer.parseInt(args[2]);
@@ -137,13 +121,37 @@ public final class InferenceBench {
             nodes.add(node);
             waitForModel();
             settings.add(nodeSettings());
-            createIndex("tp", 1, "tp-embed");
-            bulkAll("tp-warm", Corpus.msmarco().docs.subList(0, 64));
         }
+        Interleaved run = interleaved(nodes, chunks);
+        double ref = run.langchain4jPerSecond();
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "langchain4j embedAll: %.1f texts/s%n", ref));
+        for (int i = 0; i < nodes.size(); i++) {
+            double pipe = run.pipelinePerSecond()[i];
+            out.append(String.format(Locale.ROOT, "pipeline, node %s (%s): %.1f docs/s = %.2fx%n", args[3 + i], settings.get(i), pipe, pipe / ref));
+        }
+        Files.writeString(dir.resolve("inference-compare.txt"), out.toString());
+        System.out.print(out);
+    }
+
+    /** Rates of one interleaved run: langchain4j texts/s, each node's pipeline docs/s, over {@code docs} passages. */
+    private record Interleaved(int docs, double langchain4jPerSecond, double[] pipelinePerSecond) {}
+
+    /**
+     * msmarco-5k in {@code chunks} chunks, each through langchain4j's {@code embedAll} and then through each node's
+     * pipeline (index {@code tp}) in turn, so that load from other processes hits all alike. Leaves {@link #node} at the
+     * last node.
+     */
+    private static Interleaved interleaved(List<HttpNode> nodes, int chunks) throws Exception {
         List<Corpus.Doc> docs = Corpus.msmarco().docs;
         List<String> texts = docs.stream().map(Corpus.Doc::content).toList();
+        for (HttpNode n : nodes) {
+            node = n;
+            createIndex("tp", 1, "tp-embed");
+            bulkAll("tp-warm", docs.subList(0, 64)); // warm-up of the node's path (another index)
+        }
         EmbeddingModel reference = new BgeSmallEnV15QuantizedEmbeddingModel();
-        reference.embedAll(texts.subList(0, 32).stream().map(TextSegment::from).toList());
+        reference.embedAll(texts.subList(0, 32).stream().map(TextSegment::from).toList()); // warm-up
         long refNanos = 0;
         long[] nanos = new long[nodes.size()];
         int n = texts.size();
@@ -158,17 +166,13 @@ public final class InferenceBench {
                 bulkAll("tp", docs.subList(from, to));
                 nanos[i] += System.nanoTime() - t1;
             }
-            log("chunk %d/%d done", k + 1, chunks);
+            log("chunk %d/%d: langchain4j %.1f s, pipelines %s s so far", k + 1, chunks, refNanos / 1e9, Arrays.toString(Arrays.stream(nanos).mapToObj(x -> fmt(x / 1e9)).toArray()));
         }
-        double ref = n / (refNanos / 1e9);
-        StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "langchain4j embedAll: %.1f texts/s%n", ref));
-        for (int i = 0; i < nodes.size(); i++) {
-            double pipe = n / (nanos[i] / 1e9);
-            out.append(String.format(Locale.ROOT, "pipeline, node %s (%s): %.1f docs/s = %.2fx%n", args[3 + i], settings.get(i), pipe, pipe / ref));
+        double[] rates = new double[nodes.size()];
+        for (int i = 0; i < rates.length; i++) {
+            rates[i] = n / (nanos[i] / 1e9);
         }
-        Files.writeString(dir.resolve("inference-compare.txt"), out.toString());
-        System.out.print(out);
+        return new Interleaved(n, n / (refNanos / 1e9), rates);
     }
 
     // ---- query latency while ingest runs ----
