@@ -89,6 +89,63 @@ public final class AsymmetricQuery {
         };
     }
 
+    /**
+     * Scores {@link CentredCodes} records (graph view of {@code bitBytes + 4} bytes) by the estimate of the query's dot
+     * product with the centred vector, {@code f · Σ q_i s_i} with {@code s_i = 2 b_i − 1}, i.e. {@code f · (2 Σ q_i b_i −
+     * Σ q_i)}, mapped onto positive scores by {@link CentredCodes#positive}. The query's dot product with the segment's
+     * mean, the same for every document, is left out.
+     */
+    static RandomVectorScorer centredScorer(ByteVectorValues values, byte[] target) {
+        int bitBytes = values.dimension() - Float.BYTES;
+        float lo = (float) BitUtil.VH_BE_FLOAT.get(target, PLANES * bitBytes);
+        float step = (float) BitUtil.VH_BE_FLOAT.get(target, PLANES * bitBytes + Float.BYTES);
+        Planes planes = new Planes(target, bitBytes, lo, step);
+        if (values instanceof HasIndexSlice sliced && sliced.getSlice() instanceof RandomAccessInput direct) {
+            return new InPlaceCentredScorer(values, direct, planes);
+        }
+        return new RandomVectorScorer.AbstractRandomVectorScorer(values) {
+            @Override
+            public float score(int node) throws IOException {
+                byte[] record = values.vectorValue(node);
+                float sumQB = planes.score(record) - planes.shift;
+                return CentredCodes.positive(CentredCodes.factor(record, bitBytes) * (2 * sumQB - planes.sum));
+            }
+        };
+    }
+
+    /** Reads each node's code and factor where they lie in the memory-mapped slice. */
+    private static final class InPlaceCentredScorer extends RandomVectorScorer.AbstractRandomVectorScorer {
+        private final RandomAccessInput records;
+        private final Planes planes;
+        private final long bytesPerVector;
+
+        InPlaceCentredScorer(ByteVectorValues values, RandomAccessInput records, Planes planes) {
+            super(values);
+            this.records = records;
+            this.planes = planes;
+            this.bytesPerVector = values.dimension();
+        }
+
+        @Override
+        public float score(int node) throws IOException {
+            long offset = node * bytesPerVector;
+            float sumQB = planes.score(records, offset) - planes.shift;
+            float factor = CentredCodes.factor(records, offset, planes.bitBytes);
+            return CentredCodes.positive(factor * (2 * sumQB - planes.sum));
+        }
+
+        @Override
+        public float bulkScore(int[] nodes, float[] scores, int numNodes) throws IOException {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < numNodes; i++) {
+                float s = score(nodes[i]);
+                scores[i] = s;
+                max = Math.max(max, s);
+            }
+            return max;
+        }
+    }
+
     /** The query's four bit planes as words (and the tail bytes past the last whole word), with its quantization. */
     private static final class Planes {
         final int bitBytes;
@@ -96,6 +153,8 @@ public final class AsymmetricQuery {
         final long[] p0, p1, p2, p3;
         final byte[][] tails;
         final float lo, step, shift;
+        /** {@code Σ q_i} of the quantized query over all {@code 8 × bitBytes} dims. */
+        final float sum;
 
         Planes(byte[] target, int bitBytes, float lo, float step) {
             this.bitBytes = bitBytes;
@@ -115,6 +174,16 @@ public final class AsymmetricQuery {
             this.lo = lo;
             this.step = step;
             this.shift = -Math.min(0f, lo) * bitBytes * Byte.SIZE;
+            long levels = 0;
+            for (int p = 0; p < PLANES; p++) {
+                for (long word : planes[p]) {
+                    levels += (long) Long.bitCount(word) << p;
+                }
+                for (byte b : tails[p]) {
+                    levels += (long) Integer.bitCount(b & 0xFF) << p;
+                }
+            }
+            this.sum = lo * bitBytes * Byte.SIZE + step * levels;
         }
 
         /** {@code Σ q_i b_i} (shifted) for the bits in {@code d}. */

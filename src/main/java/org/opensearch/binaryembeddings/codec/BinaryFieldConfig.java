@@ -35,6 +35,8 @@ import java.util.Objects;
  * @param bitSimilarity the graph's similarity
  * @param rescorePrecision how the rescoring values are stored
  * @param rescoreSimilarity the similarity of the rescoring values (the float field's own), null without them
+ * @param graphCodes what the graph is built over: {@link GraphCodes#CENTRED} for the float fields of format version 1,
+ *     {@link GraphCodes#SIGN_BITS} for byte fields and for every field of version 0
  */
 public record BinaryFieldConfig(
     int dimension,
@@ -42,7 +44,8 @@ public record BinaryFieldConfig(
     int binaryDims,
     BitSimilarity bitSimilarity,
     RescorePrecision rescorePrecision,
-    VectorSimilarityFunction rescoreSimilarity
+    VectorSimilarityFunction rescoreSimilarity,
+    GraphCodes graphCodes
 ) {
 
     /** Field attribute: number of leading dimensions binarized (a multiple of 8). */
@@ -56,6 +59,7 @@ public record BinaryFieldConfig(
         Objects.requireNonNull(encoding);
         Objects.requireNonNull(bitSimilarity);
         Objects.requireNonNull(rescorePrecision);
+        Objects.requireNonNull(graphCodes);
         SignBits.byteLength(binaryDims);
         if (encoding == VectorEncoding.BYTE) {
             if (binaryDims != dimension * Byte.SIZE) {
@@ -65,6 +69,9 @@ public record BinaryFieldConfig(
             }
             if (rescorePrecision != RescorePrecision.NONE || rescoreSimilarity != null) {
                 throw new IllegalArgumentException("a byte field of packed bits has no rescoring values");
+            }
+            if (graphCodes != GraphCodes.SIGN_BITS) {
+                throw new IllegalArgumentException("a byte field of packed bits has no values to centre: its graph is over its bits");
             }
         } else {
             if (binaryDims > roundUpToByte(dimension)) {
@@ -77,6 +84,34 @@ public record BinaryFieldConfig(
             }
             Objects.requireNonNull(rescoreSimilarity);
         }
+    }
+
+    /**
+     * A configuration as this version of the format writes it: a float field's graph over {@link GraphCodes#CENTRED
+     * centred codes}, a byte field's over its bits.
+     */
+    public BinaryFieldConfig(
+        int dimension,
+        VectorEncoding encoding,
+        int binaryDims,
+        BitSimilarity bitSimilarity,
+        RescorePrecision rescorePrecision,
+        VectorSimilarityFunction rescoreSimilarity
+    ) {
+        this(
+            dimension,
+            encoding,
+            binaryDims,
+            bitSimilarity,
+            rescorePrecision,
+            rescoreSimilarity,
+            encoding == VectorEncoding.FLOAT32 ? GraphCodes.CENTRED : GraphCodes.SIGN_BITS
+        );
+    }
+
+    /** This configuration with its graph over {@code codes} (an index written by an earlier version of the format). */
+    BinaryFieldConfig withGraphCodes(GraphCodes codes) {
+        return new BinaryFieldConfig(dimension, encoding, binaryDims, bitSimilarity, rescorePrecision, rescoreSimilarity, codes);
     }
 
     /** The configuration a field is indexed with: its attributes, or their defaults. */
@@ -116,9 +151,15 @@ public record BinaryFieldConfig(
         return (dims + Byte.SIZE - 1) / Byte.SIZE * Byte.SIZE;
     }
 
+    /** Bytes of one vector of the graph's flat file: the packed bits, or a centred code and its factor. */
+    int graphBytes() {
+        return graphCodes == GraphCodes.CENTRED ? CentredCodes.recordBytes(binaryDims) : bitBytes();
+    }
+
     /**
-     * The field as the HNSW graph and the packed-bits file see it: a byte field of {@link #bitBytes()} dims, tagged
-     * with {@link BitSimilarity#graphTag()}; everything else as in {@code field}.
+     * The field as the HNSW graph and its flat file see it: a byte field of {@link #graphBytes()} dims, tagged with
+     * {@link BitSimilarity#graphTag()} over sign bits or {@link GraphCodes#TAG} over centred codes; everything else as
+     * in {@code field}.
      */
     FieldInfo graphFieldInfo(FieldInfo field) {
         return new FieldInfo(
@@ -135,9 +176,9 @@ public record BinaryFieldConfig(
             field.getPointDimensionCount(),
             field.getPointIndexDimensionCount(),
             field.getPointNumBytes(),
-            bitBytes(),
+            graphBytes(),
             VectorEncoding.BYTE,
-            bitSimilarity.graphTag(),
+            graphCodes == GraphCodes.CENTRED ? GraphCodes.TAG : bitSimilarity.graphTag(),
             field.isSoftDeletesField(),
             field.isParentField()
         );

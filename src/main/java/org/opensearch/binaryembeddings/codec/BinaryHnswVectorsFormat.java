@@ -24,8 +24,15 @@ import java.io.IOException;
  *       similarity is ignored.</li>
  * </ul>
  *
- * <p>Reading: {@code getByteVectorValues} gives the packed bits of any field, {@code getFloatVectorValues} the rescoring
- * values of a float field, and both {@code search} methods an HNSW search by bit similarity (a float query is
+ * <p>The graph: a byte field's is built over its packed bits by their bit similarity. A float field's (since version 1)
+ * is built over {@link CentredCodes}, the sign bits of each vector centred on its segment's mean with one factor a
+ * vector, by the Hamming distance of the codes; queries walk it by the asymmetric estimate of a float query
+ * ({@link AsymmetricQuery}), or by the bit similarity of the raw sign bits for {@code rescore: false} and packed-bit
+ * queries. Centred codes lift msmarco-5k recall@10 at the default beam and shortlist from 0.978 to 0.988 (BENCHMARKS.md,
+ * "Which codes and which graph?").
+ *
+ * <p>Reading: {@code getByteVectorValues} gives the packed sign bits of any field, {@code getFloatVectorValues} the
+ * rescoring values of a float field, and both {@code search} methods an HNSW search by bit similarity (a float query is
  * binarized with {@link SignBits}). Searches run Lucene's HNSW searcher; like Lucene's own formats, a segment too small
  * for a graph, or a filter that lets fewer docs through than the search would visit, is scanned exactly instead.
  * Queries should use {@link BinaryVectors}, which adds the filter rule, the exact scan and rescoring.
@@ -62,9 +69,10 @@ import java.io.IOException;
  * </table>
  *
  * <p>The packed-bits and graph files are Lucene's own, written for each field's <em>graph view</em>
- * ({@link BinaryFieldConfig#graphFieldInfo}): a BYTE field of binary_dims / 8 dims whose similarity is a tag naming
- * the bit similarity (EUCLIDEAN = Hamming, DOT_PRODUCT = Jaccard; see {@link BitSimilarity#graphTag}). Their layout is
- * documented in Lucene's {@link Lucene99FlatVectorsFormat} and {@link Lucene99HnswVectorsFormat}.
+ * ({@link BinaryFieldConfig#graphFieldInfo}): a BYTE field of its record's bytes whose similarity is a tag naming the
+ * scoring (EUCLIDEAN = Hamming, DOT_PRODUCT = Jaccard over packed bits, see {@link BitSimilarity#graphTag}; COSINE =
+ * centred codes, {@link GraphCodes#TAG}). Their layout is documented in Lucene's {@link Lucene99FlatVectorsFormat} and
+ * {@link Lucene99HnswVectorsFormat}.
  *
  * <p>Integrity: the meta files' checksums are verified as they are read, and the data files' (.brv, .vec, .vex) in full
  * whenever a segment is opened, so a corrupted segment fails to open with a
@@ -84,11 +92,14 @@ import java.io.IOException;
  *   <tr><td>vint</td><td>dimension of the Lucene field</td></tr>
  *   <tr><td>vint</td><td>binary_dims</td></tr>
  *   <tr><td>byte</td><td>bit similarity (0 hamming, 1 jaccard)</td></tr>
- *   <tr><td>byte</td><td>rescore precision (0 float32, 1 int8, 2 none); with none the entry ends here</td></tr>
+ *   <tr><td>byte</td><td>rescore precision (0 float32, 1 int8, 2 none)</td></tr>
+ *   <tr><td>byte</td><td>version ≥ 1 only: graph codes (0 sign bits, 1 centred codes); with precision none the entry
+ *       ends here</td></tr>
  *   <tr><td>int32</td><td>rescoring similarity (index in Lucene's list EUCLIDEAN, DOT_PRODUCT, COSINE,
  *       MAXIMUM_INNER_PRODUCT); must equal the field's</td></tr>
  *   <tr><td>int32</td><td>count: number of docs with a value</td></tr>
  *   <tr><td>vlong, vlong</td><td>offset and length of the field's records in .brv</td></tr>
+ *   <tr><td>vlong, vlong</td><td>centred codes only: offset and length of the field's raw sign bits in .brv</td></tr>
  *   <tr><td>…</td><td>docs with a value: as Lucene's OrdToDocDISIReaderConfiguration writes them (long -2 empty,
  *       -1 dense: ord = doc; else sparse: IndexedDISI offset/length/jump table/rank power, then the ord → doc
  *       DirectMonotonic meta, whose data is in .brv after the records)</td></tr>
@@ -97,7 +108,9 @@ import java.io.IOException;
  *
  * <h3>.brv (rescoring values)</h3>
  * Header {@value #RESCORE_CODEC_NAME}; then for each float field, starting at a multiple of 4 bytes, one record per doc
- * with a value, in ordinal (= doc id) order, followed by a sparse field's IndexedDISI doc set and ord → doc table:
+ * with a value, in ordinal (= doc id) order; for centred codes, starting at a multiple of 8 bytes, the packed sign bits
+ * of each value as it was given (binary_dims / 8 bytes, ordinal order: what Hamming / Jaccard scores, packed-bit
+ * queries and {@code getByteVectorValues} read); then a sparse field's IndexedDISI doc set and ord → doc table:
  * <table>
  *   <caption>.brv records</caption>
  *   <tr><th>precision</th><th>record</th><th>bytes</th></tr>
@@ -130,11 +143,14 @@ public final class BinaryHnswVectorsFormat extends KnnVectorsFormat {
      */
     static final String[] DATA_EXTENSIONS = { RESCORE_EXTENSION, "vec", "vex" };
     static final int VERSION_START = 0;
-    static final int VERSION_CURRENT = VERSION_START;
+    /** Float fields' graphs over {@link CentredCodes}, their raw sign bits in .brv. */
+    static final int VERSION_CENTRED = 1;
+    static final int VERSION_CURRENT = VERSION_CENTRED;
     static final int DIRECT_MONOTONIC_BLOCK_SHIFT = 16;
 
     private final int maxConn;
     private final int beamWidth;
+    private final int writeVersion;
     /** Lucene's flat format over the packed bits, scoring them by bit similarity. */
     private final FlatVectorsFormat bitsFormat = new Lucene99FlatVectorsFormat(BitVectorsScorer.INSTANCE);
 
@@ -148,7 +164,20 @@ public final class BinaryHnswVectorsFormat extends KnnVectorsFormat {
      * @param beamWidth candidates tracked while inserting a node, 1 to 3200
      */
     public BinaryHnswVectorsFormat(int maxConn, int beamWidth) {
+        this(maxConn, beamWidth, VERSION_CURRENT);
+    }
+
+    /**
+     * A format that writes segments of an earlier version ({@link #VERSION_START}: graphs over sign bits), for tests
+     * that an index written before the current version still opens, searches and merges. Reading always handles every
+     * version from {@link #VERSION_START} to {@link #VERSION_CURRENT}.
+     */
+    BinaryHnswVectorsFormat(int maxConn, int beamWidth, int writeVersion) {
         super(NAME);
+        if (writeVersion < VERSION_START || writeVersion > VERSION_CURRENT) {
+            throw new IllegalArgumentException("format version must be " + VERSION_START + " to " + VERSION_CURRENT + ", got " + writeVersion);
+        }
+        this.writeVersion = writeVersion;
         if (maxConn <= 0 || maxConn > Lucene99HnswVectorsFormat.MAXIMUM_MAX_CONN) {
             throw new IllegalArgumentException(
                 "maxConn must be positive and at most " + Lucene99HnswVectorsFormat.MAXIMUM_MAX_CONN + "; maxConn=" + maxConn
@@ -165,7 +194,7 @@ public final class BinaryHnswVectorsFormat extends KnnVectorsFormat {
 
     @Override
     public KnnVectorsWriter fieldsWriter(SegmentWriteState state) throws IOException {
-        return new BinaryHnswVectorsWriter(state, maxConn, beamWidth, bitsFormat);
+        return new BinaryHnswVectorsWriter(state, maxConn, beamWidth, bitsFormat, writeVersion);
     }
 
     @Override

@@ -16,22 +16,28 @@ import org.apache.lucene.search.AcceptDocs;
 import org.apache.lucene.search.KnnCollector;
 import org.apache.lucene.store.ChecksumIndexInput;
 import org.apache.lucene.store.Directory;
+import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.IOUtils;
 import org.apache.lucene.util.hnsw.HnswGraph;
+import org.apache.lucene.util.hnsw.HnswGraphSearcher;
+import org.apache.lucene.util.hnsw.OrdinalTranslatedKnnCollector;
 import org.apache.lucene.util.hnsw.RandomVectorScorer;
 
 import java.io.IOException;
 import java.util.Map;
 
 /**
- * Reads a segment of {@link BinaryHnswVectorsFormat}. The packed bits and the graph are read by Lucene's readers
- * through the fields' byte graph views; the rescoring values by {@link RescoreVectorsReader}.
+ * Reads a segment of {@link BinaryHnswVectorsFormat}. The graph and its flat file (sign bits, or centred codes) are read
+ * by Lucene's readers through the fields' byte graph views; the rescoring values, and the raw sign bits of a field
+ * whose graph is over centred codes, by {@link RescoreVectorsReader}.
  *
  * <ul>
- *   <li>{@link #getByteVectorValues} gives the packed bits, for float and byte fields alike;</li>
+ *   <li>{@link #getByteVectorValues} gives the packed sign bits, for float and byte fields alike;</li>
  *   <li>{@link #getFloatVectorValues} gives the rescoring values of a float field (int8 restored to floats); their
- *       {@code scorer} scores by bit similarity like the graph, their {@code rescorer} with the values;</li>
- *   <li>both {@code search} methods search the graph with the bit similarity; a float query is binarized first.</li>
+ *       {@code scorer} scores by bit similarity, their {@code rescorer} with the values;</li>
+ *   <li>both {@code search} methods walk the graph scoring nodes by the bit similarity of their sign bits; a float
+ *       query is binarized first. Over centred codes the walk reads the raw sign bits beside the rescoring values
+ *       (the graph's neighbourhoods, built by the codes, are near by either).</li>
  * </ul>
  *
  * <p>Opening verifies the checksum of every file of the format, not only of the meta files as Lucene's readers do:
@@ -117,9 +123,21 @@ final class BinaryHnswVectorsReader extends KnnVectorsReader implements HnswGrap
         return graphReader;
     }
 
-    /** Scores the field's packed bits against {@code queryBits} with the field's bit similarity, by ordinal. */
-    RandomVectorScorer bitScorer(String field, byte[] queryBits) throws IOException {
-        return bitsReader.getRandomVectorScorer(field, queryBits);
+    /**
+     * Scores the field's vectors by ordinal against {@code target}: packed sign bits ({@code bitBytes} bytes) by the
+     * field's bit similarity, an {@link AsymmetricQuery} by the estimate over the graph's codes.
+     */
+    RandomVectorScorer bitScorer(String field, byte[] target) throws IOException {
+        BinaryFieldConfig config = configOrThrow(field);
+        if (config.graphCodes() == GraphCodes.CENTRED && target.length == config.bitBytes()) {
+            return BitVectorsScorer.INSTANCE.getRandomVectorScorer(config.bitSimilarity().graphTag(), rescoreReader.rawBits(field), target);
+        }
+        return bitsReader.getRandomVectorScorer(field, target);
+    }
+
+    /** The field's graph records by ordinal: its sign bits, or its {@link CentredCodes} records. */
+    ByteVectorValues graphValues(String field) throws IOException {
+        return graphReader.getByteVectorValues(field);
     }
 
     @Override
@@ -134,15 +152,13 @@ final class BinaryHnswVectorsReader extends KnnVectorsReader implements HnswGrap
         if (config.encoding() != VectorEncoding.FLOAT32) {
             throw new IllegalArgumentException("field=\"" + field + "\" is encoded as: " + config.encoding() + " expected: FLOAT32");
         }
-        return rescoreReader.values(field, query -> {
-            ByteVectorValues bits = graphReader.getByteVectorValues(field);
-            return bits.scorer(SignBits.pack(query, config.binaryDims()));
-        });
+        return rescoreReader.values(field, query -> getByteVectorValues(field).scorer(SignBits.pack(query, config.binaryDims())));
     }
 
     @Override
     public ByteVectorValues getByteVectorValues(String field) throws IOException {
-        return graphReader.getByteVectorValues(field);
+        BinaryFieldConfig config = configOrThrow(field);
+        return config.graphCodes() == GraphCodes.CENTRED ? rescoreReader.rawBits(field) : graphReader.getByteVectorValues(field);
     }
 
     @Override
@@ -153,7 +169,7 @@ final class BinaryHnswVectorsReader extends KnnVectorsReader implements HnswGrap
                 "vector query dimension: " + target.length + " differs from field dimension: " + config.dimension()
             );
         }
-        graphReader.search(field, SignBits.pack(target, config.binaryDims()), knnCollector, acceptDocs);
+        searchSignBits(field, config, SignBits.pack(target, config.binaryDims()), knnCollector, acceptDocs);
     }
 
     @Override
@@ -164,7 +180,39 @@ final class BinaryHnswVectorsReader extends KnnVectorsReader implements HnswGrap
                 "query has " + target.length + " bytes, field=\"" + field + "\" has " + config.bitBytes() + " bytes of packed bits"
             );
         }
-        graphReader.search(field, target, knnCollector, acceptDocs);
+        searchSignBits(field, config, target, knnCollector, acceptDocs);
+    }
+
+    /**
+     * Walks the graph (or scans, as Lucene's reader decides) scoring each node by the bit similarity of its sign bits to
+     * {@code queryBits}. Over sign bits that is Lucene's own search; over centred codes the same walk with a scorer of
+     * the raw sign bits, which have the graph's ordinals.
+     */
+    void searchSignBits(String field, BinaryFieldConfig config, byte[] queryBits, KnnCollector knnCollector, AcceptDocs acceptDocs)
+        throws IOException {
+        if (config.graphCodes() != GraphCodes.CENTRED) {
+            graphReader.search(field, queryBits, knnCollector, acceptDocs);
+            return;
+        }
+        RandomVectorScorer scorer = bitScorer(field, queryBits);
+        if (scorer.maxOrd() == 0 || knnCollector.k() == 0) {
+            return;
+        }
+        KnnCollector collector = new OrdinalTranslatedKnnCollector(knnCollector, scorer::ordToDoc);
+        Bits acceptedOrds = scorer.getAcceptOrds(acceptDocs.bits());
+        HnswGraph graph = graphReader.getGraph(field);
+        int filtered = Math.min(acceptDocs.cost(), graph.size());
+        // as Lucene's reader: scan when the walk would visit about as many nodes as pass the filter, or there is no graph
+        if (graph.size() > 0 && knnCollector.k() < scorer.maxOrd() && HnswGraphSearcher.expectedVisitedNodes(knnCollector.k(), graph.size()) < filtered) {
+            HnswGraphSearcher.search(scorer, collector, graph, acceptedOrds, filtered);
+            return;
+        }
+        for (int ord = 0; ord < scorer.maxOrd() && knnCollector.earlyTerminated() == false; ord++) {
+            if (acceptedOrds == null || acceptedOrds.get(ord)) {
+                knnCollector.incVisitedCount(1);
+                knnCollector.collect(scorer.ordToDoc(ord), scorer.score(ord));
+            }
+        }
     }
 
     @Override

@@ -122,7 +122,10 @@ public final class BinaryVectors {
         return searchTarget(AsymmetricQuery.encode(query, config.binaryDims()), n, efSearch, filter);
     }
 
-    /** The graph walk (or exact scan) for a target the bits' scorer understands: packed bits or an asymmetric query. */
+    /**
+     * The graph walk (or exact scan) for a target the bits' scorer understands: packed sign bits (walked by their bit
+     * similarity) or an asymmetric query (walked by its estimate over the graph's codes).
+     */
     private TopDocs searchTarget(byte[] queryBits, int n, int efSearch, DocIdSetIterator filter) throws IOException {
         int k = Math.max(n, efSearch);
         AcceptDocs accept = acceptDocs(filter);
@@ -135,7 +138,11 @@ public final class BinaryVectors {
             visitLimit = passing + 1;
         }
         TopKnnCollector collector = new TopKnnCollector(k, visitLimit);
-        reader.graphReader().search(field, queryBits, collector, accept);
+        if (queryBits.length == config.bitBytes()) {
+            reader.searchSignBits(field, config, queryBits, collector, accept);
+        } else {
+            reader.graphReader().search(field, queryBits, collector, accept);
+        }
         if (collector.earlyTerminated()) {
             return exactSearch(queryBits, n, accept);
         }
@@ -199,6 +206,11 @@ public final class BinaryVectors {
         }
     }
 
+    /** The graph's records (sign bits, or {@link CentredCodes} records) by ordinal. */
+    ByteVectorValues graphValues() throws IOException {
+        return reader.graphValues(field);
+    }
+
     /** The packed bits of the docs that have a value (including deleted docs), by ordinal; doc ↔ ord through it. */
     public ByteVectorValues bitValues() throws IOException {
         return reader.getByteVectorValues(field);
@@ -229,6 +241,22 @@ public final class BinaryVectors {
             throw new IllegalArgumentException("query has " + query.length + " dims, field [" + field + "] has " + config.dimension());
         }
         return scoreDocs(values, docs, ord -> config.rescoreSimilarity().compare(query, values.vectorValue(ord)));
+    }
+
+    /**
+     * The float query's estimate of its dot product with each of {@code docs}, as {@link #searchAsymmetric} walks by it
+     * but with the query's values unquantized, read from the graph's records (not the rescoring values): a ranking of
+     * candidates within this segment, not a similarity. In the order given; NaN for a doc without a value.
+     */
+    public float[] estimates(float[] query, int[] docs) throws IOException {
+        if (query.length < config.binaryDims()) {
+            throw new IllegalArgumentException(
+                "query has " + query.length + " dims, field [" + field + "] binarizes " + config.binaryDims()
+            );
+        }
+        FloatQueryEstimate estimate = new FloatQueryEstimate(query, config);
+        ByteVectorValues records = reader.graphValues(field);
+        return scoreDocs(records, docs, ord -> estimate.score(records.vectorValue(ord)));
     }
 
     /**

@@ -11,11 +11,16 @@ import org.apache.lucene.util.hnsw.RandomVectorScorerSupplier;
 import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
 
 import java.io.IOException;
+import java.util.Arrays;
 
 /**
  * Scores packed bit vectors with the field's {@link BitSimilarity}, which it learns from the similarity tag the graph
  * field carries ({@link BitSimilarity#graphTag()}), or by the estimate of an {@link AsymmetricQuery} when the target is
  * one. Used by the packed-bits flat format for graph construction, graph search and exact scans.
+ *
+ * <p>A graph view tagged {@link GraphCodes#TAG} holds {@link CentredCodes} records (a code, then a 4-byte factor):
+ * neighbours are scored by the Hamming distance of the codes (the factor left out), and an asymmetric query by the
+ * factor-weighted estimate.
  */
 final class BitVectorsScorer implements FlatVectorsScorer {
 
@@ -25,23 +30,36 @@ final class BitVectorsScorer implements FlatVectorsScorer {
 
     @Override
     public RandomVectorScorerSupplier getRandomVectorScorerSupplier(VectorSimilarityFunction tag, KnnVectorValues values) {
-        return new Supplier(BitSimilarity.fromGraphTag(tag), bytes(values));
+        ByteVectorValues bits = bytes(values);
+        return new Supplier(similarity(tag), bits, codeBytes(tag, bits));
+    }
+
+    private static BitSimilarity similarity(VectorSimilarityFunction tag) {
+        return tag == GraphCodes.TAG ? BitSimilarity.HAMMING : BitSimilarity.fromGraphTag(tag);
+    }
+
+    /** Bytes of each vector that are bits: all of them, or a centred record's code without its factor. */
+    private static int codeBytes(VectorSimilarityFunction tag, ByteVectorValues values) {
+        return tag == GraphCodes.TAG ? values.dimension() - Float.BYTES : values.dimension();
     }
 
     @Override
     public RandomVectorScorer getRandomVectorScorer(VectorSimilarityFunction tag, KnnVectorValues values, float[] target) {
         ByteVectorValues bits = bytes(values);
-        return getRandomVectorScorer(tag, bits, SignBits.pack(target, bits.dimension() * Byte.SIZE));
+        return getRandomVectorScorer(tag, bits, SignBits.pack(target, codeBytes(tag, bits) * Byte.SIZE));
     }
 
     @Override
     public RandomVectorScorer getRandomVectorScorer(VectorSimilarityFunction tag, KnnVectorValues values, byte[] target) {
         ByteVectorValues bits = bytes(values);
-        if (AsymmetricQuery.isEncoded(target, bits.dimension())) {
-            return AsymmetricQuery.scorer(bits, target);
+        int codeBytes = codeBytes(tag, bits);
+        if (AsymmetricQuery.isEncoded(target, codeBytes)) {
+            return tag == GraphCodes.TAG ? AsymmetricQuery.centredScorer(bits, target) : AsymmetricQuery.scorer(bits, target);
         }
-        FlatVectorsScorer.checkDimensions(target.length, bits.dimension());
-        return new Scorer(BitSimilarity.fromGraphTag(tag), bits, target.clone());
+        if (target.length != bits.dimension()) {
+            FlatVectorsScorer.checkDimensions(target.length, codeBytes);
+        }
+        return new Scorer(similarity(tag), bits, Arrays.copyOf(target, codeBytes));
     }
 
     private static ByteVectorValues bytes(KnnVectorValues values) {
@@ -57,7 +75,8 @@ final class BitVectorsScorer implements FlatVectorsScorer {
     }
 
     /**
-     * Scores the vectors of {@code values} against a query held in {@code query} (which setScoringOrdinal overwrites).
+     * Scores the vectors of {@code values} against a query held in {@code query} (which setScoringOrdinal overwrites),
+     * over the first {@code query.length} bytes of each vector (all of them, or a centred record's code).
      * When the bits are a memory-mapped slice (searches, and the graph built at a merge) the candidates are read in
      * place, as {@link AsymmetricQuery} does: no copy per node, a node's neighbours scored in one bulk call.
      */
@@ -67,6 +86,8 @@ final class BitVectorsScorer implements FlatVectorsScorer {
         private final byte[] query;
         private final RandomAccessInput inPlace;
         private final long bytesPerVector;
+        /** The code part of a candidate read through the values (not in place), when it is not the whole vector. */
+        private final byte[] code;
 
         Scorer(BitSimilarity similarity, ByteVectorValues values, byte[] query) {
             super(values);
@@ -75,11 +96,20 @@ final class BitVectorsScorer implements FlatVectorsScorer {
             this.query = query;
             this.inPlace = values instanceof HasIndexSlice sliced && sliced.getSlice() instanceof RandomAccessInput r ? r : null;
             this.bytesPerVector = values.dimension();
+            this.code = query.length == values.dimension() ? null : new byte[query.length];
         }
 
         @Override
         public float score(int node) throws IOException {
-            return inPlace == null ? similarity.score(query, values.vectorValue(node)) : similarity.score(query, inPlace, node * bytesPerVector);
+            if (inPlace != null) {
+                return similarity.score(query, inPlace, node * bytesPerVector);
+            }
+            byte[] vector = values.vectorValue(node);
+            if (code != null) {
+                System.arraycopy(vector, 0, code, 0, code.length);
+                vector = code;
+            }
+            return similarity.score(query, vector);
         }
 
         @Override
@@ -101,21 +131,23 @@ final class BitVectorsScorer implements FlatVectorsScorer {
     private static final class Supplier implements RandomVectorScorerSupplier {
         private final BitSimilarity similarity;
         private final ByteVectorValues values;
+        private final int codeBytes;
 
-        Supplier(BitSimilarity similarity, ByteVectorValues values) {
+        Supplier(BitSimilarity similarity, ByteVectorValues values, int codeBytes) {
             this.similarity = similarity;
             this.values = values;
+            this.codeBytes = codeBytes;
         }
 
         @Override
         public UpdateableRandomVectorScorer scorer() throws IOException {
             // each scorer reads through its own copy: the query vector is copied out of one, the candidates out of another
-            return new Scorer(similarity, values.copy(), new byte[values.dimension()]);
+            return new Scorer(similarity, values.copy(), new byte[codeBytes]);
         }
 
         @Override
         public RandomVectorScorerSupplier copy() throws IOException {
-            return new Supplier(similarity, values.copy());
+            return new Supplier(similarity, values.copy(), codeBytes);
         }
     }
 }

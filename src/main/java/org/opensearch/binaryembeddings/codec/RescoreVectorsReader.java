@@ -1,7 +1,9 @@
 package org.opensearch.binaryembeddings.codec;
 
 import org.apache.lucene.codecs.CodecUtil;
+import org.apache.lucene.codecs.lucene95.OffHeapByteVectorValues;
 import org.apache.lucene.codecs.lucene95.OrdToDocDISIReaderConfiguration;
+import org.apache.lucene.index.ByteVectorValues;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsReader;
 import org.apache.lucene.index.CorruptIndexException;
 import org.apache.lucene.index.FieldInfo;
@@ -28,8 +30,20 @@ import java.util.Map;
  */
 final class RescoreVectorsReader implements Closeable {
 
-    /** One field of the meta file; the values part is absent (count -1) for fields without rescoring values. */
-    record Entry(FieldInfo field, BinaryFieldConfig config, int count, long offset, long length, OrdToDocDISIReaderConfiguration docs) {}
+    /**
+     * One field of the meta file; the values part is absent (count -1) for fields without rescoring values, the raw
+     * sign bits (bitsLength 0) for fields whose graph is over the sign bits themselves.
+     */
+    record Entry(
+        FieldInfo field,
+        BinaryFieldConfig config,
+        int count,
+        long offset,
+        long length,
+        long bitsOffset,
+        long bitsLength,
+        OrdToDocDISIReaderConfiguration docs
+    ) {}
 
     private final Map<String, Entry> entries = new HashMap<>();
     private final IndexInput data;
@@ -49,7 +63,7 @@ final class RescoreVectorsReader implements Closeable {
                     state.segmentInfo.getId(),
                     state.segmentSuffix
                 );
-                readEntries(meta, state.fieldInfos);
+                readEntries(meta, state.fieldInfos, version);
             } catch (Throwable t) {
                 failure = t;
             } finally {
@@ -85,7 +99,7 @@ final class RescoreVectorsReader implements Closeable {
         this.data = in;
     }
 
-    private void readEntries(ChecksumIndexInput meta, FieldInfos fieldInfos) throws IOException {
+    private void readEntries(ChecksumIndexInput meta, FieldInfos fieldInfos, int version) throws IOException {
         for (int number = meta.readInt(); number != -1; number = meta.readInt()) {
             FieldInfo field = fieldInfos.fieldInfo(number);
             if (field == null) {
@@ -96,6 +110,9 @@ final class RescoreVectorsReader implements Closeable {
             int binaryDims = meta.readVInt();
             BitSimilarity bitSimilarity = enumAt(BitSimilarity.values(), meta.readByte(), meta);
             RescorePrecision precision = enumAt(RescorePrecision.values(), meta.readByte(), meta);
+            GraphCodes codes = version >= BinaryHnswVectorsFormat.VERSION_CENTRED
+                ? enumAt(GraphCodes.values(), meta.readByte(), meta)
+                : GraphCodes.SIGN_BITS;
             if (encoding != field.getVectorEncoding() || dimension != field.getVectorDimension()) {
                 throw new CorruptIndexException(
                     "field [" + field.name + "] is " + field.getVectorEncoding() + "×" + field.getVectorDimension() + " but the meta file says "
@@ -105,7 +122,16 @@ final class RescoreVectorsReader implements Closeable {
             }
             Entry entry;
             if (precision == RescorePrecision.NONE) {
-                entry = new Entry(field, config(field, dimension, encoding, binaryDims, bitSimilarity, precision, null, meta), -1, 0, 0, null);
+                entry = new Entry(
+                    field,
+                    config(field, dimension, encoding, binaryDims, bitSimilarity, precision, null, codes, meta),
+                    -1,
+                    0,
+                    0,
+                    0,
+                    0,
+                    null
+                );
             } else {
                 int simOrd = meta.readInt();
                 if (simOrd < 0 || simOrd >= Lucene99HnswVectorsReader.SIMILARITY_FUNCTIONS.size()) {
@@ -121,12 +147,20 @@ final class RescoreVectorsReader implements Closeable {
                 int count = meta.readInt();
                 long offset = meta.readVLong();
                 long length = meta.readVLong();
+                long bitsOffset = 0, bitsLength = 0;
+                if (codes == GraphCodes.CENTRED) {
+                    bitsOffset = meta.readVLong();
+                    bitsLength = meta.readVLong();
+                }
                 OrdToDocDISIReaderConfiguration docs = OrdToDocDISIReaderConfiguration.fromStoredMeta(meta, count);
-                BinaryFieldConfig config = config(field, dimension, encoding, binaryDims, bitSimilarity, precision, similarity, meta);
+                BinaryFieldConfig config = config(field, dimension, encoding, binaryDims, bitSimilarity, precision, similarity, codes, meta);
                 if (length != (long) count * precision.recordBytes(dimension)) {
                     throw new CorruptIndexException("field [" + field.name + "]: " + count + " values in " + length + " bytes", meta);
                 }
-                entry = new Entry(field, config, count, offset, length, docs);
+                if (codes == GraphCodes.CENTRED && bitsLength != (long) count * config.bitBytes()) {
+                    throw new CorruptIndexException("field [" + field.name + "]: " + count + " sign bit vectors in " + bitsLength + " bytes", meta);
+                }
+                entry = new Entry(field, config, count, offset, length, bitsOffset, bitsLength, docs);
             }
             if (entries.put(field.name, entry) != null) {
                 throw new CorruptIndexException("duplicate field: " + field.name, meta);
@@ -142,10 +176,11 @@ final class RescoreVectorsReader implements Closeable {
         BitSimilarity bitSimilarity,
         RescorePrecision precision,
         VectorSimilarityFunction similarity,
+        GraphCodes codes,
         IndexInput meta
     ) throws CorruptIndexException {
         try {
-            return new BinaryFieldConfig(dimension, encoding, binaryDims, bitSimilarity, precision, similarity);
+            return new BinaryFieldConfig(dimension, encoding, binaryDims, bitSimilarity, precision, similarity, codes);
         } catch (IllegalArgumentException e) {
             throw new CorruptIndexException("field [" + field.name + "]: " + e.getMessage(), meta, e);
         }
@@ -193,6 +228,28 @@ final class RescoreVectorsReader implements Closeable {
             entry.offset(),
             entry.length(),
             entry.docs(),
+            data
+        );
+    }
+
+    /**
+     * The raw sign bits of a field whose graph is over {@link GraphCodes#CENTRED centred codes}, read off-heap in
+     * ordinal order, scored by the field's bit similarity.
+     */
+    ByteVectorValues rawBits(String field) throws IOException {
+        Entry entry = entries.get(field);
+        if (entry == null || entry.config().graphCodes() != GraphCodes.CENTRED) {
+            throw new IllegalArgumentException("field [" + field + "] keeps no sign bits beside its rescoring values");
+        }
+        BinaryFieldConfig config = entry.config();
+        return OffHeapByteVectorValues.load(
+            config.bitSimilarity().graphTag(),
+            BitVectorsScorer.INSTANCE,
+            entry.docs(),
+            VectorEncoding.BYTE,
+            config.bitBytes(),
+            entry.bitsOffset(),
+            entry.bitsLength(),
             data
         );
     }

@@ -4,6 +4,7 @@ import org.apache.lucene.codecs.CodecUtil;
 import org.apache.lucene.codecs.KnnVectorsWriter;
 import org.apache.lucene.codecs.lucene95.OrdToDocDISIReaderConfiguration;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsReader;
+import org.apache.lucene.index.ByteVectorValues;
 import org.apache.lucene.index.DocsWithFieldSet;
 import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.FloatVectorValues;
@@ -25,17 +26,20 @@ import java.util.List;
 
 /**
  * Writes the meta file (every field's {@link BinaryFieldConfig}) and the rescoring file (full-precision values of the
- * float fields). Layout: {@link BinaryHnswVectorsFormat}.
+ * float fields and, for a field whose graph is over {@link GraphCodes#CENTRED centred codes}, its raw sign bits).
+ * Layout: {@link BinaryHnswVectorsFormat}.
  */
 final class RescoreVectorsWriter implements Accountable, Closeable {
 
     private final SegmentWriteState state;
+    private final int version;
     private final IndexOutput meta, data;
     private final List<FieldBuffer> fields = new ArrayList<>();
     private boolean finished;
 
-    RescoreVectorsWriter(SegmentWriteState state) throws IOException {
+    RescoreVectorsWriter(SegmentWriteState state, int version) throws IOException {
         this.state = state;
+        this.version = version;
         IndexOutput metaOut = null, dataOut = null;
         boolean success = false;
         try {
@@ -44,14 +48,14 @@ final class RescoreVectorsWriter implements Accountable, Closeable {
             CodecUtil.writeIndexHeader(
                 metaOut,
                 BinaryHnswVectorsFormat.META_CODEC_NAME,
-                BinaryHnswVectorsFormat.VERSION_CURRENT,
+                version,
                 state.segmentInfo.getId(),
                 state.segmentSuffix
             );
             CodecUtil.writeIndexHeader(
                 dataOut,
                 BinaryHnswVectorsFormat.RESCORE_CODEC_NAME,
-                BinaryHnswVectorsFormat.VERSION_CURRENT,
+                version,
                 state.segmentInfo.getId(),
                 state.segmentSuffix
             );
@@ -82,27 +86,54 @@ final class RescoreVectorsWriter implements Accountable, Closeable {
                 writeConfig(field.field, field.config);
                 continue;
             }
-            long offset = data.alignFilePointer(Float.BYTES);
             DocsWithFieldSet docs = field.docs;
-            if (sortMap == null) {
-                for (byte[] record : field.records) {
-                    data.writeBytes(record, record.length);
-                }
-            } else {
-                int[] newToOld = new int[field.records.size()];
+            int[] newToOld = null;
+            if (sortMap != null) {
+                newToOld = new int[field.records.size()];
                 docs = new DocsWithFieldSet();
                 KnnVectorsWriter.mapOldOrdToNewOrd(field.docs, sortMap, null, newToOld, docs);
-                for (int oldOrd : newToOld) {
-                    byte[] record = field.records.get(oldOrd);
-                    data.writeBytes(record, record.length);
-                }
             }
-            writeValuesMeta(field.field, field.config, offset, field.records.size(), maxDoc, docs);
+            long offset = data.alignFilePointer(Float.BYTES);
+            writeInOrder(field.records, newToOld);
+            long length = data.getFilePointer() - offset;
+            long bitsOffset = data.alignFilePointer(Long.BYTES);
+            writeInOrder(field.rawBits, newToOld);
+            long bitsLength = data.getFilePointer() - bitsOffset;
+            writeValuesMeta(field.field, field.config, offset, length, bitsOffset, bitsLength, field.records.size(), maxDoc, docs);
         }
     }
 
-    /** Writes the merged field: its config, and its values read from the segments' float values (restored, for int8). */
-    void merge(FieldInfo field, BinaryFieldConfig config, MergeState mergeState) throws IOException {
+    private void writeInOrder(List<byte[]> records, int[] newToOld) throws IOException {
+        for (int i = 0; i < records.size(); i++) {
+            byte[] record = records.get(newToOld == null ? i : newToOld[i]);
+            data.writeBytes(record, record.length);
+        }
+    }
+
+    /**
+     * Calls {@code consumer} with each buffered value of {@code field} in doc order, as the rescoring values will give it
+     * back (int8 restored), so that flushed and merged segments derive their centred codes from the same values.
+     */
+    void forEachValue(FieldBuffer field, ValueConsumer consumer) throws IOException {
+        float[] value = new float[field.config.dimension()];
+        DocIdSetIterator docs = field.docs.iterator();
+        for (byte[] record : field.records) {
+            int doc = docs.nextDoc();
+            field.config.rescorePrecision().decode(record, value);
+            consumer.accept(doc, value);
+        }
+    }
+
+    /** Receives a doc and its value; the array is reused. */
+    interface ValueConsumer {
+        void accept(int doc, float[] value) throws IOException;
+    }
+
+    /**
+     * Writes the merged field: its config, its values read from the segments' float values (restored, for int8), and
+     * for centred codes its raw sign bits, read from {@code rawBitsState} (whose readers give each segment's raw bits).
+     */
+    void merge(FieldInfo field, BinaryFieldConfig config, MergeState mergeState, MergeState rawBitsState) throws IOException {
         if (config.hasRescoringValues() == false) {
             writeConfig(field, config);
             return;
@@ -119,7 +150,24 @@ final class RescoreVectorsWriter implements Accountable, Closeable {
             docs.add(doc);
             count++;
         }
-        writeValuesMeta(field, config, offset, count, mergeState.segmentInfo.maxDoc(), docs);
+        long length = data.getFilePointer() - offset;
+        long bitsOffset = data.alignFilePointer(Long.BYTES);
+        if (config.graphCodes() == GraphCodes.CENTRED) {
+            FieldInfo bitsField = config.withGraphCodes(GraphCodes.SIGN_BITS).graphFieldInfo(field);
+            ByteVectorValues bits = KnnVectorsWriter.MergedVectorValues.mergeByteVectorValues(bitsField, rawBitsState);
+            KnnVectorValues.DocIndexIterator bitsIt = bits.iterator();
+            int written = 0;
+            for (int doc = bitsIt.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = bitsIt.nextDoc()) {
+                byte[] b = bits.vectorValue(bitsIt.index());
+                data.writeBytes(b, b.length);
+                written++;
+            }
+            if (written != count) {
+                throw new IllegalStateException("field [" + field.name + "]: " + count + " merged values but " + written + " sign bit vectors");
+            }
+        }
+        long bitsLength = data.getFilePointer() - bitsOffset;
+        writeValuesMeta(field, config, offset, length, bitsOffset, bitsLength, count, mergeState.segmentInfo.maxDoc(), docs);
     }
 
     private void writeConfig(FieldInfo field, BinaryFieldConfig config) throws IOException {
@@ -129,16 +177,31 @@ final class RescoreVectorsWriter implements Accountable, Closeable {
         meta.writeVInt(config.binaryDims());
         meta.writeByte((byte) config.bitSimilarity().ordinal());
         meta.writeByte((byte) config.rescorePrecision().ordinal());
+        if (version >= BinaryHnswVectorsFormat.VERSION_CENTRED) {
+            meta.writeByte((byte) config.graphCodes().ordinal());
+        }
     }
 
-    private void writeValuesMeta(FieldInfo field, BinaryFieldConfig config, long offset, int count, int maxDoc, DocsWithFieldSet docs)
-        throws IOException {
-        long length = data.getFilePointer() - offset;
+    private void writeValuesMeta(
+        FieldInfo field,
+        BinaryFieldConfig config,
+        long offset,
+        long length,
+        long bitsOffset,
+        long bitsLength,
+        int count,
+        int maxDoc,
+        DocsWithFieldSet docs
+    ) throws IOException {
         writeConfig(field, config);
         meta.writeInt(Lucene99HnswVectorsReader.SIMILARITY_FUNCTIONS.indexOf(config.rescoreSimilarity()));
         meta.writeInt(count);
         meta.writeVLong(offset);
         meta.writeVLong(length);
+        if (config.graphCodes() == GraphCodes.CENTRED) {
+            meta.writeVLong(bitsOffset);
+            meta.writeVLong(bitsLength);
+        }
         OrdToDocDISIReaderConfiguration.writeStoredMeta(BinaryHnswVectorsFormat.DIRECT_MONOTONIC_BLOCK_SHIFT, meta, data, count, maxDoc, docs);
     }
 
@@ -166,12 +229,16 @@ final class RescoreVectorsWriter implements Accountable, Closeable {
         IOUtils.close(meta, data);
     }
 
-    /** The values of one field buffered until flush, already encoded as they will be stored. */
+    /**
+     * The values of one field buffered until flush, already encoded as they will be stored, and for centred codes the
+     * raw sign bits of the values as given (an int8 value restored may round to the other sign).
+     */
     static final class FieldBuffer implements Accountable {
         private final FieldInfo field;
         private final BinaryFieldConfig config;
         private final DocsWithFieldSet docs = new DocsWithFieldSet();
         private final List<byte[]> records = new ArrayList<>();
+        private final List<byte[]> rawBits = new ArrayList<>();
         private final int recordBytes;
         private final long recordRam;
 
@@ -179,15 +246,26 @@ final class RescoreVectorsWriter implements Accountable, Closeable {
             this.field = field;
             this.config = config;
             this.recordBytes = config.rescorePrecision().recordBytes(config.dimension());
+            long bitsRam = config.graphCodes() == GraphCodes.CENTRED
+                ? RamUsageEstimator.alignObjectSize((long) RamUsageEstimator.NUM_BYTES_ARRAY_HEADER + config.bitBytes())
+                    + RamUsageEstimator.NUM_BYTES_OBJECT_REF
+                : 0;
             this.recordRam = RamUsageEstimator.alignObjectSize((long) RamUsageEstimator.NUM_BYTES_ARRAY_HEADER + recordBytes)
-                + RamUsageEstimator.NUM_BYTES_OBJECT_REF;
+                + RamUsageEstimator.NUM_BYTES_OBJECT_REF + bitsRam;
         }
 
         void add(int doc, float[] value) {
             byte[] record = new byte[recordBytes];
             config.rescorePrecision().encode(value, record);
             records.add(record);
+            if (config.graphCodes() == GraphCodes.CENTRED) {
+                rawBits.add(SignBits.pack(value, config.binaryDims()));
+            }
             docs.add(doc);
+        }
+
+        int size() {
+            return records.size();
         }
 
         @Override

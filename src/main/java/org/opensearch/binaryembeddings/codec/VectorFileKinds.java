@@ -16,11 +16,14 @@ public final class VectorFileKinds {
 
     /** What a file of the format holds. */
     public enum Kind {
-        /** packed sign bits (Lucene's flat vectors and their meta). */
+        /**
+         * the graph's records, the data every graph hop reads (Lucene's flat vectors and their meta): a float field's
+         * centred codes with their factors, a byte field's packed bits.
+         */
         BITS,
         /** the HNSW graph and its meta. */
         GRAPH,
-        /** the full-precision (float32 / int8) rescoring values and the format's meta. */
+        /** the full-precision (float32 / int8) rescoring values, a float field's raw sign bits, and the format's meta. */
         RESCORING
     }
 
