@@ -55,7 +55,6 @@ final class BinaryKnnQuery extends Query {
     private final boolean rescore;
     private final Query filter;
     private final Float minScore;
-    private final boolean asymmetricWalk;
 
     BinaryKnnQuery(
         String field,
@@ -69,22 +68,6 @@ final class BinaryKnnQuery extends Query {
         Query filter,
         Float minScore
     ) {
-        this(field, spec, vector, bits, k, shortlist, numCandidates, rescore, filter, minScore, true);
-    }
-
-    private BinaryKnnQuery(
-        String field,
-        BinaryEmbeddingSpec spec,
-        float[] vector,
-        byte[] bits,
-        int k,
-        int shortlist,
-        int numCandidates,
-        boolean rescore,
-        Query filter,
-        Float minScore,
-        boolean asymmetricWalk
-    ) {
         this.field = field;
         this.spec = spec;
         this.vector = vector;
@@ -95,15 +78,6 @@ final class BinaryKnnQuery extends Query {
         this.rescore = rescore && vector != null && spec.hasRescoreValues();
         this.filter = filter;
         this.minScore = minScore;
-        this.asymmetricWalk = asymmetricWalk;
-    }
-
-    /**
-     * The same query walking the graph by Hamming distance, as before the asymmetric walk (the beam is still narrowed
-     * by the asymmetric score): for the benchmark's side-by-side of the two walks on the same index.
-     */
-    BinaryKnnQuery withHammingWalk() {
-        return new BinaryKnnQuery(field, spec, vector, bits, k, shortlist, numCandidates, rescore, filter, minScore, false);
     }
 
     /** One scored candidate: global doc, phase-1 bit similarity, final score. */
@@ -217,12 +191,11 @@ final class BinaryKnnQuery extends Query {
         if (scoreAll) {
             found = vectors.exactSearch(bits, Math.max(1, candidates), iterator(accepted));
         } else if (rescore) {
-            // the graph walked by the asymmetric estimate of the float query's similarity (AsymmetricQuery), its whole
-            // beam narrowed to the shortlist by the same estimate with the float values: Hamming throws the query's
-            // magnitudes away, and its ties and near-ties are where a sign-bit shortlist loses true neighbours
-            TopDocs beamDocs = asymmetricWalk
-                ? vectors.searchAsymmetric(vector, beam, beam, iterator(accepted))
-                : vectors.searchBits(bits, beam, beam, iterator(accepted));
+            // the graph walked by the asymmetric estimate of the float query's similarity (AsymmetricQuery, over the
+            // segment's centred codes), its whole beam narrowed to the shortlist by the same estimate with the float
+            // values: Hamming throws the query's magnitudes away, and its ties and near-ties are where a sign-bit
+            // shortlist loses true neighbours
+            TopDocs beamDocs = vectors.searchAsymmetric(vector, beam, beam, iterator(accepted));
             found = AsymmetricShortlist.narrow(vectors, vector, beamDocs, shortlist);
         } else {
             found = vectors.searchBits(bits, shortlist, beam, iterator(accepted));
@@ -286,7 +259,7 @@ final class BinaryKnnQuery extends Query {
         BinaryKnnQuery q = (BinaryKnnQuery) o;
         return field.equals(q.field) && Arrays.equals(vector, q.vector) && Arrays.equals(bits, q.bits) && k == q.k
             && shortlist == q.shortlist && numCandidates == q.numCandidates && rescore == q.rescore && Objects.equals(filter, q.filter)
-            && Objects.equals(minScore, q.minScore) && spec.equals(q.spec) && asymmetricWalk == q.asymmetricWalk;
+            && Objects.equals(minScore, q.minScore) && spec.equals(q.spec);
     }
 
     @Override
@@ -301,8 +274,7 @@ final class BinaryKnnQuery extends Query {
             numCandidates,
             rescore,
             filter,
-            minScore,
-            asymmetricWalk
+            minScore
         );
     }
 

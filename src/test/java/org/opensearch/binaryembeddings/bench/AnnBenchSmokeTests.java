@@ -38,8 +38,13 @@ public class AnnBenchSmokeTests extends LuceneTestCase {
         assertTrue(maxRecall(single, AnnBench.BITS) > 0.9);
         assertTrue(maxRecall(single, AnnBench.EXACT_HAMMING) > 0.9);
 
-        assertEquals(4, report.builds().size());
-        AnnBench.BuildResult ours = build(report, AnnBench.OURS), flt = build(report, AnnBench.FLOAT);
+        assertTrue("the format-v0 index searches too", maxRecall(single, AnnBench.OURS_V0) > 0.9);
+
+        assertEquals(5, report.builds().size());
+        AnnBench.BuildResult ours = build(report, AnnBench.OURS), flt = build(report, AnnBench.FLOAT), v0 = build(report, AnnBench.OURS_V0);
+        // version 1 keeps a 4-byte factor beside each code in the hot file, version 0 the sign bits alone
+        assertEquals(384 / 8 + 4, ours.files().get("BinaryEmbeddingsHnsw.vec") / (double) ours.n(), 1.0);
+        assertEquals(384 / 8, v0.files().get("BinaryEmbeddingsHnsw.vec") / (double) v0.n(), 1.0);
         for (AnnBench.BuildResult b : report.builds()) {
             assertTrue(b.toString(), b.hotBytes() > 0 && b.indexSeconds() > 0 && b.totalBytes() > b.hotBytes());
         }

@@ -15,9 +15,4 @@ public final class BenchQueries {
     public static Query binaryKnn(String field, BinaryEmbeddingSpec spec, float[] vector, byte[] bits, int k, int shortlist, int numCandidates, boolean rescore) {
         return new BinaryKnnQuery(field, spec, vector, bits, k, shortlist, numCandidates, rescore, null, null);
     }
-
-    /** The same query walking the graph by Hamming distance, as before the asymmetric walk. */
-    public static Query binaryKnnHammingWalk(String field, BinaryEmbeddingSpec spec, float[] vector, byte[] bits, int k, int shortlist, int numCandidates, boolean rescore) {
-        return new BinaryKnnQuery(field, spec, vector, bits, k, shortlist, numCandidates, rescore, null, null).withHammingWalk();
-    }
 }
