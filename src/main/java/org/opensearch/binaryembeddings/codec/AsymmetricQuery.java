@@ -90,13 +90,14 @@ public final class AsymmetricQuery {
     }
 
     /**
-     * Scores {@link CentredCodes} records (graph view of {@code bitBytes + 4} bytes) by the estimate of the query's dot
-     * product with the centred vector, {@code f · Σ q_i s_i} with {@code s_i = 2 b_i − 1}, i.e. {@code f · (2 Σ q_i b_i −
-     * Σ q_i)}, mapped onto positive scores by {@link CentredCodes#positive}. The query's dot product with the segment's
-     * mean, the same for every document, is left out.
+     * Scores {@link CentredCodes} records (graph view of {@code bitBytes + 8} bytes) by their estimate for a query
+     * encoded from the centred query {@code q − c} ({@link CentredCodes#centredQuery}): {@code a + f · Σ (q − c)_i s_i}
+     * with {@code s_i = 2 b_i − 1}, i.e. {@code a + f · (2 Σ (q − c)_i b_i − Σ (q − c)_i)}, mapped onto positive scores
+     * by {@link CentredCodes#positive}. The query's dot product with the segment's mean, the same for every document, is
+     * left out.
      */
     static RandomVectorScorer centredScorer(ByteVectorValues values, byte[] target) {
-        int bitBytes = values.dimension() - Float.BYTES;
+        int bitBytes = values.dimension() - 2 * Float.BYTES;
         float lo = (float) BitUtil.VH_BE_FLOAT.get(target, PLANES * bitBytes);
         float step = (float) BitUtil.VH_BE_FLOAT.get(target, PLANES * bitBytes + Float.BYTES);
         Planes planes = new Planes(target, bitBytes, lo, step);
@@ -108,12 +109,14 @@ public final class AsymmetricQuery {
             public float score(int node) throws IOException {
                 byte[] record = values.vectorValue(node);
                 float sumQB = planes.score(record) - planes.shift;
-                return CentredCodes.positive(CentredCodes.factor(record, bitBytes) * (2 * sumQB - planes.sum));
+                return CentredCodes.positive(
+                    CentredCodes.offset(record, bitBytes) + CentredCodes.factor(record, bitBytes) * (2 * sumQB - planes.sum)
+                );
             }
         };
     }
 
-    /** Reads each node's code and factor where they lie in the memory-mapped slice. */
+    /** Reads each node's code, factor and offset where they lie in the memory-mapped slice. */
     private static final class InPlaceCentredScorer extends RandomVectorScorer.AbstractRandomVectorScorer {
         private final RandomAccessInput records;
         private final Planes planes;
@@ -131,7 +134,7 @@ public final class AsymmetricQuery {
             long offset = node * bytesPerVector;
             float sumQB = planes.score(records, offset) - planes.shift;
             float factor = CentredCodes.factor(records, offset, planes.bitBytes);
-            return CentredCodes.positive(factor * (2 * sumQB - planes.sum));
+            return CentredCodes.positive(CentredCodes.offset(records, offset, planes.bitBytes) + factor * (2 * sumQB - planes.sum));
         }
 
         @Override

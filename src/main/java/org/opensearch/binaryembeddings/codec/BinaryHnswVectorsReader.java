@@ -135,6 +135,12 @@ final class BinaryHnswVectorsReader extends KnnVectorsReader implements HnswGrap
         return bitsReader.getRandomVectorScorer(field, target);
     }
 
+    /** The segment's mean of a field whose graph is over {@link CentredCodes}, else null. */
+    float[] centroid(String field) {
+        RescoreVectorsReader.Entry entry = rescoreReader.entry(field);
+        return entry == null ? null : entry.centroid();
+    }
+
     /** The field's graph records by ordinal: its sign bits, or its {@link CentredCodes} records. */
     ByteVectorValues graphValues(String field) throws IOException {
         return graphReader.getByteVectorValues(field);

@@ -95,6 +95,7 @@ final class BinaryHnswVectorsWriter extends KnnVectorsWriter {
             CentredCodes.Centroid centroid = new CentredCodes.Centroid(config.binaryDims(), config.rescoreSimilarity());
             rescoreWriter.forEachValue(field.rescore, (doc, value) -> centroid.add(value));
             float[] mean = centroid.mean();
+            field.rescore.centroid = mean;
             float[] scratch = new float[config.binaryDims()];
             byte[] record = new byte[config.graphBytes()]; // the graph's flat writer copies what it is given
             rescoreWriter.forEachValue(field.rescore, (doc, value) -> {
@@ -114,6 +115,7 @@ final class BinaryHnswVectorsWriter extends KnnVectorsWriter {
     public IORunnable mergeOneField(FieldInfo field, MergeState mergeState) throws IOException {
         BinaryFieldConfig config = config(field, version);
         MergeState graphMerge;
+        float[] mean = null;
         if (config.graphCodes() == GraphCodes.CENTRED) {
             CentredCodes.Centroid centroid = new CentredCodes.Centroid(config.binaryDims(), config.rescoreSimilarity());
             FloatVectorValues values = KnnVectorsWriter.MergedVectorValues.mergeFloatVectorValues(field, mergeState);
@@ -121,10 +123,11 @@ final class BinaryHnswVectorsWriter extends KnnVectorsWriter {
             for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
                 centroid.add(values.vectorValue(it.index()));
             }
-            float[] mean = centroid.mean();
+            mean = centroid.mean();
+            float[] codesMean = mean;
             graphMerge = withReaders(
                 mergeState,
-                (reader, source) -> CodingReader.of(unwrap(reader, field.name), field.name, config, mean),
+                (reader, source) -> CodingReader.of(unwrap(reader, field.name), field.name, config, codesMean),
                 field.name
             );
         } else {
@@ -132,7 +135,7 @@ final class BinaryHnswVectorsWriter extends KnnVectorsWriter {
         }
         IORunnable buildGraph = graphWriter.mergeOneField(config.graphFieldInfo(field), graphMerge);
         MergeState rawBits = withReaders(mergeState, (reader, source) -> rawBitsReader(reader, field, config, source), field.name);
-        rescoreWriter.merge(field, config, mergeState, rawBits);
+        rescoreWriter.merge(field, config, mergeState, rawBits, mean);
         return buildGraph;
     }
 

@@ -119,7 +119,13 @@ public final class BinaryVectors {
         if (n <= 0) {
             throw new IllegalArgumentException("n must be positive, got " + n);
         }
-        return searchTarget(AsymmetricQuery.encode(query, config.binaryDims()), n, efSearch, filter);
+        return searchTarget(AsymmetricQuery.encode(estimateQuery(query), config.binaryDims()), n, efSearch, filter);
+    }
+
+    /** The query as the graph's codes estimate with it: as given over sign bits, centred on the segment's mean over centred codes. */
+    private float[] estimateQuery(float[] query) {
+        float[] centroid = reader.centroid(field);
+        return centroid == null ? query : CentredCodes.centredQuery(query, centroid, config.rescoreSimilarity());
     }
 
     /**
@@ -254,7 +260,7 @@ public final class BinaryVectors {
                 "query has " + query.length + " dims, field [" + field + "] binarizes " + config.binaryDims()
             );
         }
-        FloatQueryEstimate estimate = new FloatQueryEstimate(query, config);
+        FloatQueryEstimate estimate = new FloatQueryEstimate(estimateQuery(query), config);
         ByteVectorValues records = reader.graphValues(field);
         return scoreDocs(records, docs, ord -> estimate.score(records.vectorValue(ord)));
     }

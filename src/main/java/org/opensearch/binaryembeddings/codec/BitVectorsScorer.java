@@ -18,9 +18,9 @@ import java.util.Arrays;
  * field carries ({@link BitSimilarity#graphTag()}), or by the estimate of an {@link AsymmetricQuery} when the target is
  * one. Used by the packed-bits flat format for graph construction, graph search and exact scans.
  *
- * <p>A graph view tagged {@link GraphCodes#TAG} holds {@link CentredCodes} records (a code, then a 4-byte factor):
- * neighbours are scored by the Hamming distance of the codes (the factor left out), and an asymmetric query by the
- * factor-weighted estimate.
+ * <p>A graph view tagged {@link GraphCodes#TAG} holds {@link CentredCodes} records (a code, then two floats):
+ * neighbours are scored by the Hamming distance of the codes (the floats left out), and an asymmetric query by the
+ * codes' estimate.
  */
 final class BitVectorsScorer implements FlatVectorsScorer {
 
@@ -40,7 +40,7 @@ final class BitVectorsScorer implements FlatVectorsScorer {
 
     /** Bytes of each vector that are bits: all of them, or a centred record's code without its factor. */
     private static int codeBytes(VectorSimilarityFunction tag, ByteVectorValues values) {
-        return tag == GraphCodes.TAG ? values.dimension() - Float.BYTES : values.dimension();
+        return tag == GraphCodes.TAG ? values.dimension() - 2 * Float.BYTES : values.dimension();
     }
 
     @Override

@@ -8,28 +8,35 @@ import java.io.IOException;
 
 /**
  * The codes a float field's graph is built over and walked by (format version 1): the sign bits of the vector centred
- * on its segment's mean, {@code s = sign(x − c)}, followed by one factor {@code f = ‖x − c‖² / Σ|x_i − c_i|}, so that
- * {@code q · x ≈ q · c + f · Σ q_i s_i} (RaBitQ's unbiased estimate with {@code s} as ±1, arXiv 2405.12497; Lucene's
- * 1-bit format also centres on a per-segment centroid). {@code q · c} is the same for every vector of a segment, so
- * rankings within a segment use {@code f · Σ q_i s_i} alone and the centroid is not stored.
+ * on its segment's mean {@code c}, {@code s = sign(r)} with {@code r = x − c}, and two floats a vector: the factor
+ * {@code f = ‖r‖² / Σ|r_i|} and the offset {@code a = c · r}. The query is centred on the same mean, and
+ * <pre>  q · x = q · c + c · r + (q − c) · r  ≈  q · c + a + f · Σ (q − c)_i s_i</pre>
+ * (RaBitQ's unbiased estimate of {@code (q − c) · r} with {@code s} as ±1, arXiv 2405.12497; Lucene's 1-bit format
+ * also centres vectors and query on a per-segment centroid and keeps correction terms). {@code q · c} is the same for
+ * every vector of a segment, so rankings within a segment use {@code a + f · Σ (q − c)_i s_i}. For EUCLIDEAN the offset
+ * also holds {@code −‖x‖² / 2}, so the estimate ranks like {@code −‖q − x‖²}.
  *
- * <p>Why not the raw sign bits: real embeddings' signs are biased (msmarco-5k, bge-small: mean |P(1) − 0.5| = 0.14), so
- * many bits say little about a vector; centred, each bit splits the segment in about half. On msmarco-5k with the
- * default beam and shortlist (100 / 100) recall@10 goes from 0.978 to 0.988, and to 0.996 at 200 / 200
- * ({@code bin/bench --graph-study}, BENCHMARKS.md "Which codes and which graph?"), at the same graph build time.
+ * <p>Why: real embeddings' signs are biased (msmarco-5k, bge-small: mean |P(1) − 0.5| = 0.14; their mean vector has
+ * norm 0.67), so many raw sign bits say little about a vector; centred, each bit splits the segment in about half, and
+ * centring the query too takes the large shared component {@code c} out of the estimate's error (which grows with
+ * {@code ‖q − c‖}, not {@code ‖q‖}). Exact scans by each estimate on msmarco-5k, recall@10 after rescoring a shortlist
+ * of 30 / 50 / 100 (500 queries): raw sign bits 0.945 / 0.975 / 0.991; centred codes with the query uncentred 0.919 /
+ * 0.965 / 0.990; with the query centred and the offset 0.969 / 0.991 / 0.997 (/work notes, BENCHMARKS.md "Format
+ * version 1").
  *
- * <p>Record: {@code binaryDims / 8} bytes of code in {@link SignBits}' bit order, then the factor as a little-endian
- * float32. For a COSINE field the vector is scaled to unit length first (cosine ranks as the dot product of unit
- * vectors); the codes cover the first {@code binaryDims} dims. The raw sign bits, which users see (Hamming and Jaccard
- * scores, packed bits), are kept beside the rescoring values.
+ * <p>Record: {@code binaryDims / 8} bytes of code in {@link SignBits}' bit order, then {@code f} and {@code a} as
+ * little-endian float32s. For a COSINE field the vector (and the query) is scaled to unit length first (cosine ranks as
+ * the dot product of unit vectors); the codes cover the first {@code binaryDims} dims. The segment's mean is kept in the
+ * meta file. The raw sign bits, which users see (Hamming and Jaccard scores, packed bits), are kept beside the
+ * rescoring values.
  */
 final class CentredCodes {
 
     private CentredCodes() {}
 
-    /** Bytes of one record: the code and the factor. */
+    /** Bytes of one record: the code, the factor and the offset. */
     static int recordBytes(int binaryDims) {
-        return SignBits.byteLength(binaryDims) + Float.BYTES;
+        return SignBits.byteLength(binaryDims) + 2 * Float.BYTES;
     }
 
     /** Accumulates the mean of the first {@code binaryDims} dims of a segment's vectors (unit-scaled for COSINE). */
@@ -69,16 +76,44 @@ final class CentredCodes {
     static void encode(float[] vector, float[] centroid, VectorSimilarityFunction similarity, float[] scratch, byte[] record) {
         int binaryDims = centroid.length;
         prepare(vector, similarity, binaryDims, scratch);
-        double squares = 0, absolutes = 0;
+        double squares = 0, absolutes = 0, offset = 0, norm = 0;
         for (int i = 0; i < binaryDims; i++) {
-            float r = scratch[i] - centroid[i];
+            float x = scratch[i];
+            float r = x - centroid[i];
             scratch[i] = r;
             squares += (double) r * r;
             absolutes += Math.abs(r);
+            offset += (double) centroid[i] * r;
+            norm += (double) x * x;
+        }
+        if (similarity == VectorSimilarityFunction.EUCLIDEAN) {
+            offset -= norm / 2;
         }
         SignBits.pack(scratch, binaryDims, record);
         float factor = absolutes == 0 ? 0f : (float) (squares / absolutes);
-        BitUtil.VH_LE_FLOAT.set(record, SignBits.byteLength(binaryDims), factor);
+        int bitBytes = SignBits.byteLength(binaryDims);
+        BitUtil.VH_LE_FLOAT.set(record, bitBytes, factor);
+        BitUtil.VH_LE_FLOAT.set(record, bitBytes + Float.BYTES, (float) offset);
+    }
+
+    /** The query as the codes' estimate takes it: its first {@code binaryDims} dims (unit-scaled for COSINE) minus the mean. */
+    static float[] centredQuery(float[] query, float[] centroid, VectorSimilarityFunction similarity) {
+        float[] q = new float[centroid.length];
+        prepare(query, similarity, centroid.length, q);
+        for (int i = 0; i < q.length; i++) {
+            q[i] -= centroid[i];
+        }
+        return q;
+    }
+
+    /** The offset {@code a} of the record at {@code offset} of {@code in}, whose code has {@code bitBytes} bytes. */
+    static float offset(RandomAccessInput in, long offset, int bitBytes) throws IOException {
+        return Float.intBitsToFloat(in.readInt(offset + bitBytes + Float.BYTES));
+    }
+
+    /** The offset {@code a} of {@code record}, whose code has {@code bitBytes} bytes. */
+    static float offset(byte[] record, int bitBytes) {
+        return (float) BitUtil.VH_LE_FLOAT.get(record, bitBytes + Float.BYTES);
     }
 
     /** The factor of the record at {@code offset} of {@code in}, whose code has {@code bitBytes} bytes. */

@@ -4,8 +4,9 @@ import java.io.IOException;
 
 /**
  * The float query's estimate of its dot product with a document, from the document's graph record alone (the hot data,
- * not the rescoring values): over sign bits {@code Σ q_i s_i} with {@code s_i = 2 b_i − 1}, over {@link CentredCodes}
- * {@code f · Σ q_i s_i} (the segment's mean left out, the same for every document). It weighs each bit by how strongly
+ * not the rescoring values): over sign bits {@code Σ q_i s_i} with {@code s_i = 2 b_i − 1}; over {@link CentredCodes},
+ * given the centred query {@code q − c}, {@code a + f · Σ (q − c)_i s_i} (the query's dot product with the mean left
+ * out, the same for every document). It weighs each bit by how strongly
  * the query leans on that dimension, so it separates candidates Hamming calls equal; {@code binary_knn} narrows its
  * beam to the rescoring shortlist with it.
  */
@@ -16,6 +17,7 @@ final class FloatQueryEstimate {
     private final float[] table;
     private final float total;
 
+    /** @param query the float query, or over centred codes the centred query ({@link CentredCodes#centredQuery}) */
     FloatQueryEstimate(float[] query, BinaryFieldConfig config) {
         this.codes = config.graphCodes();
         this.bitBytes = config.bitBytes();
@@ -30,7 +32,7 @@ final class FloatQueryEstimate {
     /** The estimate for one graph record (sign bits, or a centred code and its factor). */
     float score(byte[] record) throws IOException {
         float signed = 2 * setSum(record, bitBytes, table) - total;
-        return codes == GraphCodes.CENTRED ? CentredCodes.factor(record, bitBytes) * signed : signed;
+        return codes == GraphCodes.CENTRED ? CentredCodes.offset(record, bitBytes) + CentredCodes.factor(record, bitBytes) * signed : signed;
     }
 
     /**

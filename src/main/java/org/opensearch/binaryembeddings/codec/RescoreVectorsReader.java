@@ -42,6 +42,7 @@ final class RescoreVectorsReader implements Closeable {
         long length,
         long bitsOffset,
         long bitsLength,
+        float[] centroid,
         OrdToDocDISIReaderConfiguration docs
     ) {}
 
@@ -130,6 +131,7 @@ final class RescoreVectorsReader implements Closeable {
                     0,
                     0,
                     0,
+                    null,
                     null
                 );
             } else {
@@ -148,9 +150,14 @@ final class RescoreVectorsReader implements Closeable {
                 long offset = meta.readVLong();
                 long length = meta.readVLong();
                 long bitsOffset = 0, bitsLength = 0;
+                float[] centroid = null;
                 if (codes == GraphCodes.CENTRED) {
                     bitsOffset = meta.readVLong();
                     bitsLength = meta.readVLong();
+                    centroid = new float[binaryDims];
+                    for (int i = 0; i < binaryDims; i++) {
+                        centroid[i] = Float.intBitsToFloat(meta.readInt());
+                    }
                 }
                 OrdToDocDISIReaderConfiguration docs = OrdToDocDISIReaderConfiguration.fromStoredMeta(meta, count);
                 BinaryFieldConfig config = config(field, dimension, encoding, binaryDims, bitSimilarity, precision, similarity, codes, meta);
@@ -160,7 +167,7 @@ final class RescoreVectorsReader implements Closeable {
                 if (codes == GraphCodes.CENTRED && bitsLength != (long) count * config.bitBytes()) {
                     throw new CorruptIndexException("field [" + field.name + "]: " + count + " sign bit vectors in " + bitsLength + " bytes", meta);
                 }
-                entry = new Entry(field, config, count, offset, length, bitsOffset, bitsLength, docs);
+                entry = new Entry(field, config, count, offset, length, bitsOffset, bitsLength, centroid, docs);
             }
             if (entries.put(field.name, entry) != null) {
                 throw new CorruptIndexException("duplicate field: " + field.name, meta);

@@ -99,7 +99,7 @@ final class RescoreVectorsWriter implements Accountable, Closeable {
             long bitsOffset = data.alignFilePointer(Long.BYTES);
             writeInOrder(field.rawBits, newToOld);
             long bitsLength = data.getFilePointer() - bitsOffset;
-            writeValuesMeta(field.field, field.config, offset, length, bitsOffset, bitsLength, field.records.size(), maxDoc, docs);
+            writeValuesMeta(field.field, field.config, offset, length, bitsOffset, bitsLength, field.centroid, field.records.size(), maxDoc, docs);
         }
     }
 
@@ -133,7 +133,7 @@ final class RescoreVectorsWriter implements Accountable, Closeable {
      * Writes the merged field: its config, its values read from the segments' float values (restored, for int8), and
      * for centred codes its raw sign bits, read from {@code rawBitsState} (whose readers give each segment's raw bits).
      */
-    void merge(FieldInfo field, BinaryFieldConfig config, MergeState mergeState, MergeState rawBitsState) throws IOException {
+    void merge(FieldInfo field, BinaryFieldConfig config, MergeState mergeState, MergeState rawBitsState, float[] centroid) throws IOException {
         if (config.hasRescoringValues() == false) {
             writeConfig(field, config);
             return;
@@ -167,7 +167,7 @@ final class RescoreVectorsWriter implements Accountable, Closeable {
             }
         }
         long bitsLength = data.getFilePointer() - bitsOffset;
-        writeValuesMeta(field, config, offset, length, bitsOffset, bitsLength, count, mergeState.segmentInfo.maxDoc(), docs);
+        writeValuesMeta(field, config, offset, length, bitsOffset, bitsLength, centroid, count, mergeState.segmentInfo.maxDoc(), docs);
     }
 
     private void writeConfig(FieldInfo field, BinaryFieldConfig config) throws IOException {
@@ -189,6 +189,7 @@ final class RescoreVectorsWriter implements Accountable, Closeable {
         long length,
         long bitsOffset,
         long bitsLength,
+        float[] centroid,
         int count,
         int maxDoc,
         DocsWithFieldSet docs
@@ -201,6 +202,12 @@ final class RescoreVectorsWriter implements Accountable, Closeable {
         if (config.graphCodes() == GraphCodes.CENTRED) {
             meta.writeVLong(bitsOffset);
             meta.writeVLong(bitsLength);
+            if (centroid == null || centroid.length != config.binaryDims()) {
+                throw new IllegalStateException("field [" + field.name + "]: no segment mean for its centred codes");
+            }
+            for (float v : centroid) {
+                meta.writeInt(Float.floatToIntBits(v));
+            }
         }
         OrdToDocDISIReaderConfiguration.writeStoredMeta(BinaryHnswVectorsFormat.DIRECT_MONOTONIC_BLOCK_SHIFT, meta, data, count, maxDoc, docs);
     }
@@ -241,6 +248,8 @@ final class RescoreVectorsWriter implements Accountable, Closeable {
         private final List<byte[]> rawBits = new ArrayList<>();
         private final int recordBytes;
         private final long recordRam;
+        /** The segment's mean the centred codes were made with, set at flush. */
+        float[] centroid;
 
         FieldBuffer(FieldInfo field, BinaryFieldConfig config) {
             this.field = field;

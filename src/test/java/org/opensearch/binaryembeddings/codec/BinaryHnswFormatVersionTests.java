@@ -91,7 +91,7 @@ public class BinaryHnswFormatVersionTests extends LuceneTestCase {
                     assertArrayEquals(SignBits.pack(vectors[id(leaf, doc)], dims), raw.vectorValue(it.index()));
                 }
                 ByteVectorValues graph = v.graphValues();
-                assertEquals(dims / 8 + Float.BYTES, graph.dimension());
+                assertEquals(dims / 8 + 2 * Float.BYTES, graph.dimension());
                 double rawOnes = onesShare(raw, dims / 8), codeOnes = onesShare(graph, dims / 8);
                 assertTrue("raw sign bits lean: " + rawOnes, rawOnes > 0.7);
                 assertTrue("centred codes split each dim in about half: " + codeOnes, Math.abs(codeOnes - 0.5) < 0.05);

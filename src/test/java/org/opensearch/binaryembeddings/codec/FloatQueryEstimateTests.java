@@ -41,7 +41,8 @@ public class FloatQueryEstimateTests extends LuceneTestCase {
         assertEquals(6f, FloatQueryEstimate.setSum(bits, 1, FloatQueryEstimate.nibbleTable(query, 8)), 0f);
     }
 
-    public void testCentredEstimateIsFactorTimesSignedSum() throws Exception {
+    /** Over centred codes, with the centred query: the offset {@code c · r} plus the factor times the signed sum. */
+    public void testCentredEstimateIsOffsetPlusFactorTimesSignedSum() throws Exception {
         Random r = random();
         int binaryDims = 64;
         float[] query = new float[binaryDims];
@@ -54,12 +55,15 @@ public class FloatQueryEstimateTests extends LuceneTestCase {
         }
         byte[] record = new byte[CentredCodes.recordBytes(binaryDims)];
         CentredCodes.encode(vector, mean, org.apache.lucene.index.VectorSimilarityFunction.DOT_PRODUCT, new float[binaryDims], record);
-        double signed = 0, squares = 0, absolutes = 0;
+        float[] centredQuery = CentredCodes.centredQuery(query, mean, org.apache.lucene.index.VectorSimilarityFunction.DOT_PRODUCT);
+        double signed = 0, squares = 0, absolutes = 0, offset = 0;
         for (int i = 0; i < binaryDims; i++) {
             double residual = vector[i] - mean[i];
-            signed += residual > 0 ? query[i] : -query[i];
+            assertEquals(query[i] - mean[i], centredQuery[i], 0f);
+            signed += residual > 0 ? centredQuery[i] : -centredQuery[i];
             squares += residual * residual;
             absolutes += Math.abs(residual);
+            offset += mean[i] * residual;
         }
         BinaryFieldConfig config = new BinaryFieldConfig(
             binaryDims,
@@ -70,8 +74,8 @@ public class FloatQueryEstimateTests extends LuceneTestCase {
             org.apache.lucene.index.VectorSimilarityFunction.DOT_PRODUCT
         );
         assertEquals(GraphCodes.CENTRED, config.graphCodes());
-        float expected = (float) (squares / absolutes * signed);
-        assertEquals(expected, new FloatQueryEstimate(query, config).score(record), 1e-3f * (1 + Math.abs(expected)));
+        float expected = (float) (offset + squares / absolutes * signed);
+        assertEquals(expected, new FloatQueryEstimate(centredQuery, config).score(record), 1e-3f * (1 + Math.abs(expected)));
     }
 
     /** The estimate of a vector against itself ranks it above a vector pointing away (the sign of the estimate is right). */

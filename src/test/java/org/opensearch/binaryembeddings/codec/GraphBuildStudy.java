@@ -28,11 +28,13 @@ import java.util.Random;
 
 /**
  * A study, not a test (bin/bench --graph-study): which codes and which graph let the walk find the true neighbours
- * within a shortlist of 10 × k? The codec stores sign bits and builds its graph by their Hamming distance; queries walk
- * it by the float query's estimate against the bits ({@link AsymmetricQuery}). Variants: the graph built by that
+ * within a shortlist of 10 × k? Format version 0 stored sign bits and built its graph by their Hamming distance; queries
+ * walk it by the float query's estimate against the bits ({@link AsymmetricQuery}). Version 1 ships the last variant
+ * below (centred codes, one factor, graph by their Hamming distance; {@link CentredCodes}). Variants: the graph built by that
  * estimate instead (each vector's 4-bit planes as the query, as Lucene's 1-bit format builds), and codes of the vectors
  * centred on their mean (Lucene's format, RaBitQ) with one or two correction terms a vector, walked on their own graph
- * or on the shipped one. Each graph (Lucene's HnswGraphBuilder, maxConn 16, beam width 100, same seed) is walked the way
+ * or on the sign-bit one (format v0). Each graph (Lucene's HnswGraphBuilder, maxConn 16, beam width 100, same seed) is
+ * walked the way
  * {@code binary_knn} walks one segment: beam by the 4-bit estimate, narrowed by the float estimate, rescored with
  * floats. Queries: the 50 real ones and 450 passages (each excluding itself), for a sample larger than 50; the exact scan
  * by each estimate is the bound any walk over those codes has.
@@ -118,9 +120,9 @@ public final class GraphBuildStudy {
             new AsymmetricBuild(values, x, planes),
             BitVectorsScorer.INSTANCE.getRandomVectorScorerSupplier(VectorSimilarityFunction.EUCLIDEAN, centred.values),
             BitVectorsScorer.INSTANCE.getRandomVectorScorerSupplier(VectorSimilarityFunction.EUCLIDEAN, scaled.values) };
-        String[] names = { "sign bits, Hamming distance (shipped)", "sign bits, the asymmetric estimate (4-bit vector vs bits)",
+        String[] names = { "sign bits, Hamming distance (format v0)", "sign bits, the asymmetric estimate (4-bit vector vs bits)",
             "centred codes (x − mean) + 2 levels a vector, their Hamming distance",
-            "centred codes + 1 factor a vector (RaBitQ-like), their Hamming distance" };
+            "centred codes + 1 factor a vector (RaBitQ-like), their Hamming distance (format v1)" };
         Estimate[] walks = { raw, raw, centred, scaled };
         OnHeapHnswGraph[] graphs = new OnHeapHnswGraph[suppliers.length];
         long[] best = new long[suppliers.length];
@@ -132,8 +134,8 @@ public final class GraphBuildStudy {
                 best[g] = Math.min(best[g], (System.nanoTime() - t0) / 1_000_000);
             }
         }
-        // the centred estimate walking the shipped graph (built by the sign bits' Hamming distance)
-        md.append("| centred codes + 1 factor, walking the shipped graph (sign bits, Hamming) | — |");
+        // the centred estimate walking the format-v0 graph (built by the sign bits' Hamming distance)
+        md.append("| centred codes + 1 factor, walking the format-v0 graph (sign bits, Hamming) | — |");
         for (int[] p : POINTS) {
             double[] r = walkRecall(graphs[0], scaled, x, qs, self, truth, p[0], p[1], real.length);
             md.append(String.format(Locale.ROOT, " %.4f / %.3f, %.0f |", r[0], r[1], r[2]));
