@@ -92,9 +92,10 @@ public final class AsymmetricQuery {
     /**
      * Scores {@link CentredCodes} records (graph view of {@code bitBytes + 8} bytes) by their estimate for a query
      * encoded from the centred query {@code q − c} ({@link CentredCodes#centredQuery}): {@code a + f · Σ (q − c)_i s_i}
-     * with {@code s_i = 2 b_i − 1}, i.e. {@code a + f · (2 Σ (q − c)_i b_i − Σ (q − c)_i)}, mapped onto positive scores
-     * by {@link CentredCodes#positive}. The query's dot product with the segment's mean, the same for every document, is
-     * left out.
+     * with {@code s_i = 2 b_i − 1}, i.e. {@code a + f · (2 Σ (q − c)_i b_i − Σ (q − c)_i)}. The query's dot product with
+     * the segment's mean, the same for every document, is left out, so scores may be negative: Lucene's graph searcher
+     * and collectors only order them (its neighbour queues encode any float sortably); no monotone map onto positive
+     * values is paid per node.
      */
     static RandomVectorScorer centredScorer(ByteVectorValues values, byte[] target) {
         int bitBytes = values.dimension() - 2 * Float.BYTES;
@@ -109,9 +110,7 @@ public final class AsymmetricQuery {
             public float score(int node) throws IOException {
                 byte[] record = values.vectorValue(node);
                 float sumQB = planes.score(record) - planes.shift;
-                return CentredCodes.positive(
-                    CentredCodes.offset(record, bitBytes) + CentredCodes.factor(record, bitBytes) * (2 * sumQB - planes.sum)
-                );
+                return CentredCodes.offset(record, bitBytes) + CentredCodes.factor(record, bitBytes) * (2 * sumQB - planes.sum);
             }
         };
     }
@@ -133,8 +132,10 @@ public final class AsymmetricQuery {
         public float score(int node) throws IOException {
             long offset = node * bytesPerVector;
             float sumQB = planes.score(records, offset) - planes.shift;
-            float factor = CentredCodes.factor(records, offset, planes.bitBytes);
-            return CentredCodes.positive(CentredCodes.offset(records, offset, planes.bitBytes) + factor * (2 * sumQB - planes.sum));
+            // the factor and the offset are the record's last 8 bytes: one read
+            long floats = records.readLong(offset + planes.bitBytes);
+            float factor = Float.intBitsToFloat((int) floats), add = Float.intBitsToFloat((int) (floats >>> 32));
+            return add + factor * (2 * sumQB - planes.sum);
         }
 
         @Override

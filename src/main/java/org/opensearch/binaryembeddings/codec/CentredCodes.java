@@ -19,10 +19,10 @@ import java.io.IOException;
  * <p>Why: real embeddings' signs are biased (msmarco-5k, bge-small: mean |P(1) − 0.5| = 0.14; their mean vector has
  * norm 0.67), so many raw sign bits say little about a vector; centred, each bit splits the segment in about half, and
  * centring the query too takes the large shared component {@code c} out of the estimate's error (which grows with
- * {@code ‖q − c‖}, not {@code ‖q‖}). Exact scans by each estimate on msmarco-5k, recall@10 after rescoring a shortlist
- * of 30 / 50 / 100 (500 queries): raw sign bits 0.945 / 0.975 / 0.991; centred codes with the query uncentred 0.919 /
- * 0.965 / 0.990; with the query centred and the offset 0.969 / 0.991 / 0.997 (/work notes, BENCHMARKS.md "Format
- * version 1").
+ * {@code ‖q − c‖}, not {@code ‖q‖}). {@code bin/bench}, msmarco-5k, the same walk over a version-0 index (graph over raw
+ * sign bits) and over this one, recall@10 after rescoring 30 / 100 candidates: 0.940 / 0.982 and 0.972 / 0.998
+ * (BENCHMARKS.md, "Format version 1"). Centred codes with the query left uncentred were worse than raw sign bits at
+ * small shortlists (an exact scan keeping 30: 0.919 against 0.945), which is why the query is centred too.
  *
  * <p>Record: {@code binaryDims / 8} bytes of code in {@link SignBits}' bit order, then {@code f} and {@code a} as
  * little-endian float32s. For a COSINE field the vector (and the query) is scaled to unit length first (cosine ranks as
@@ -124,14 +124,6 @@ final class CentredCodes {
     /** The factor of {@code record}, whose code has {@code bitBytes} bytes. */
     static float factor(byte[] record, int bitBytes) {
         return (float) BitUtil.VH_LE_FLOAT.get(record, bitBytes);
-    }
-
-    /**
-     * A monotone map of an estimate onto positive scores (Lucene's graph searcher and collectors expect scores ≥ 0), as
-     * Lucene scales maximum-inner-product scores: {@code 1 + e} above 0, {@code 1 / (1 − e)} below.
-     */
-    static float positive(float estimate) {
-        return estimate < 0 ? 1 / (1 - estimate) : 1 + estimate;
     }
 
     /** The first {@code binaryDims} values of {@code vector} into {@code out}, scaled to unit length for COSINE. */

@@ -22,7 +22,7 @@ import java.util.Random;
 /**
  * The asymmetric query's scorer against a naive sum: {@code Σ q_i b_i} over each document's set bits, to within the 4-bit
  * quantization (half a step per set bit), shifted by the same amount for every document; dims past the bits ignored;
- * the target told apart from packed bits by its length.
+ * the target told apart from packed bits by its length; in-place reads (raw bits, centred codes) score as copies do.
  */
 public class AsymmetricQueryTests extends LuceneTestCase {
 
@@ -101,31 +101,37 @@ public class AsymmetricQueryTests extends LuceneTestCase {
                         w.forceMerge(1);
                     }
                     try (DirectoryReader reader = DirectoryReader.open(dir)) {
-                        ByteVectorValues mapped = BinaryVectors.forLeaf(reader.leaves().get(0).reader(), "v").bitValues();
+                        BinaryVectors v = BinaryVectors.forLeaf(reader.leaves().get(0).reader(), "v");
+                        ByteVectorValues mapped = v.bitValues();
                         assertTrue("the bits are a mapped slice: " + mapped.getClass(),
                             mapped instanceof HasIndexSlice s && s.getSlice() instanceof RandomAccessInput);
                         float[] query = Vectors.unit(BinaryTestSupport.gaussian(random, binaryDims));
-                        // the asymmetric target, then the query's packed bits (a Hamming / Jaccard walk)
-                        assertInPlaceEqualsCopied(similarity, mapped, AsymmetricQuery.encode(query, binaryDims));
-                        assertInPlaceEqualsCopied(similarity, mapped, SignBits.pack(query, binaryDims));
+                        // the raw sign bits: the asymmetric target, then the query's packed bits (a Hamming / Jaccard walk)
+                        assertInPlaceEqualsCopied(similarity.graphTag(), mapped, AsymmetricQuery.encode(query, binaryDims));
+                        assertInPlaceEqualsCopied(similarity.graphTag(), mapped, SignBits.pack(query, binaryDims));
+                        // the centred codes the graph is walked by: the asymmetric target, then a code (graph building)
+                        ByteVectorValues codes = v.graphValues();
+                        assertTrue(codes instanceof HasIndexSlice s && s.getSlice() instanceof RandomAccessInput);
+                        assertInPlaceEqualsCopied(GraphCodes.TAG, codes, AsymmetricQuery.encode(query, binaryDims));
+                        assertInPlaceEqualsCopied(GraphCodes.TAG, codes, codes.vectorValue(0).clone());
                     }
                 }
             }
         }
     }
 
-    private static void assertInPlaceEqualsCopied(BitSimilarity similarity, ByteVectorValues mapped, byte[] target) throws IOException {
+    private static void assertInPlaceEqualsCopied(VectorSimilarityFunction tag, ByteVectorValues mapped, byte[] target) throws IOException {
         List<byte[]> copies = new ArrayList<>();
         for (int ord = 0; ord < mapped.size(); ord++) {
             copies.add(mapped.vectorValue(ord).clone());
         }
         ByteVectorValues copiedValues = ByteVectorValues.fromBytes(copies, mapped.dimension());
-        RandomVectorScorer inPlace = BitVectorsScorer.INSTANCE.getRandomVectorScorer(similarity.graphTag(), mapped, target);
-        RandomVectorScorer copied = BitVectorsScorer.INSTANCE.getRandomVectorScorer(similarity.graphTag(), copiedValues, target);
+        RandomVectorScorer inPlace = BitVectorsScorer.INSTANCE.getRandomVectorScorer(tag, mapped, target);
+        RandomVectorScorer copied = BitVectorsScorer.INSTANCE.getRandomVectorScorer(tag, copiedValues, target);
         int[] nodes = new int[copies.size()];
         for (int ord = 0; ord < nodes.length; ord++) {
             nodes[ord] = nodes.length - 1 - ord;
-            assertEquals(similarity + ", " + mapped.dimension() + " bytes, ord " + ord, copied.score(ord), inPlace.score(ord), 0f);
+            assertEquals(tag + ", " + mapped.dimension() + " bytes, ord " + ord, copied.score(ord), inPlace.score(ord), 0f);
         }
         float[] bulk = new float[nodes.length];
         float max = inPlace.bulkScore(nodes, bulk, nodes.length);

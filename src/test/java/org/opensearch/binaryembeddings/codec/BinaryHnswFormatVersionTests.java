@@ -46,13 +46,20 @@ public class BinaryHnswFormatVersionTests extends LuceneTestCase {
         return v;
     }
 
-    private static void index(Directory dir, BinaryHnswVectorsFormat format, float[][] vectors, int from, int to, RescorePrecision precision)
-        throws IOException {
+    private static void index(
+        Directory dir,
+        BinaryHnswVectorsFormat format,
+        float[][] vectors,
+        int from,
+        int to,
+        RescorePrecision precision,
+        VectorSimilarityFunction similarity
+    ) throws IOException {
         IndexWriterConfig config = new IndexWriterConfig().setCodec(BinaryTestSupport.codec(format));
         try (IndexWriter w = new IndexWriter(dir, config)) {
             for (int j = from; j < to; j++) {
                 Document d = doc(new StoredField("id", j));
-                d.add(floatField(FIELD, vectors[j], VectorSimilarityFunction.DOT_PRODUCT, vectors[j].length, BitSimilarity.HAMMING, precision));
+                d.add(floatField(FIELD, vectors[j], similarity, vectors[j].length, BitSimilarity.HAMMING, precision));
                 w.addDocument(d);
             }
             w.commit();
@@ -79,7 +86,8 @@ public class BinaryHnswFormatVersionTests extends LuceneTestCase {
         float[][] vectors = leaningVectors(random(), n, dims);
         RescorePrecision precision = random().nextBoolean() ? RescorePrecision.FLOAT32 : RescorePrecision.INT8;
         try (Directory dir = newDirectory()) {
-            index(dir, new BinaryHnswVectorsFormat(), vectors, 0, n, precision);
+            // COSINE (a doc's own vector is its nearest; codes made from unit-scaled vectors)
+            index(dir, new BinaryHnswVectorsFormat(), vectors, 0, n, precision, VectorSimilarityFunction.COSINE);
             try (DirectoryReader reader = DirectoryReader.open(dir)) {
                 LeafReader leaf = getOnlyLeafReader(reader);
                 BinaryVectors v = BinaryVectors.forLeaf(leaf, FIELD);
@@ -125,8 +133,9 @@ public class BinaryHnswFormatVersionTests extends LuceneTestCase {
         RescorePrecision precision = random().nextBoolean() ? RescorePrecision.FLOAT32 : RescorePrecision.INT8;
         try (Directory dir = newDirectory()) {
             BinaryHnswVectorsFormat old = new BinaryHnswVectorsFormat(16, 100, BinaryHnswVectorsFormat.VERSION_START);
-            index(dir, old, vectors, 0, n / 2, precision);
-            index(dir, old, vectors, n / 2, n, precision);
+            // EUCLIDEAN (a doc's own vector is its nearest; the codes' offset holds −‖x‖² / 2)
+            index(dir, old, vectors, 0, n / 2, precision, VectorSimilarityFunction.EUCLIDEAN);
+            index(dir, old, vectors, n / 2, n, precision, VectorSimilarityFunction.EUCLIDEAN);
             try (DirectoryReader reader = DirectoryReader.open(dir)) {
                 assertEquals(2, reader.leaves().size());
                 for (var ctx : reader.leaves()) {
