@@ -46,7 +46,11 @@ public final class SessionOptionsStudy {
         EncoderSettings.Config shipped = EncoderSettings.Config.defaults();
         int b = shipped.maxBatchSize(), t = shipped.maxBatchTokens();
         List<Contender> all = List.of(
-            new Contender("shipped (ALL_OPT, spinning off)", b, t, 1, so -> {}),
+            new Contender("shipped (ALL_OPT, spinning off)", b, t, 1, so -> {
+                if (System.getProperty("study.dump") != null) { // the optimized graph, to see which ops it runs
+                    so.setOptimizedModelFilePath(System.getProperty("study.dump"));
+                }
+            }),
             new Contender("EXTENDED_OPT", b, t, 1, so -> so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.EXTENDED_OPT)),
             new Contender("memory pattern off", b, t, 1, so -> so.setMemoryPatternOptimization(false)),
             new Contender("cpu arena off", b, t, 1, so -> so.setCPUArenaAllocator(false)),
