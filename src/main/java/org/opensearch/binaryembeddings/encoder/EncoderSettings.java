@@ -109,7 +109,7 @@ public final class EncoderSettings {
      * Texts per model run; larger requests are split (after sorting by token count, so batches pad little). Default 1:
      * each text runs alone, which on CPU is both faster and exact for the int8 models. Faster: nothing is padded and
      * a run's activations stay in cache; on 2 cores, with the pipeline's calls of 32 texts on both lane threads, model
-     * runs of one text did 1.10-1.18x the texts/s of batches of up to 32 texts and 512 padded tokens (3 runs,
+     * runs of one text did 1.10-1.18x the texts/s of batches of up to 32 texts and 512 padded tokens (4 runs,
      * {@code bin/bench-encoder --session}, BENCHMARKS.md "Inference"), although those batches were only 7.7% padding.
      * Exact: int8 dynamically quantized models (both bundled ones) quantize a run's activations with one scale per
      * tensor, so in a batch a text's vector moved with its companions (cosine 0.9925 to itself alone, worst of 900
