@@ -105,14 +105,24 @@ public final class EncoderSettings {
     /** Tasks (batches or queries) that may wait for an inference thread; more are rejected (HTTP 429). */
     public static final Setting<Integer> QUEUE_SIZE = Setting.intSetting(PREFIX + "inference.queue_size", 1000, 1, 100_000, Property.NodeScope);
 
-    /** Texts per model run; larger requests are split (after sorting by token count, so batches pad little). */
-    public static final Setting<Integer> MAX_BATCH_SIZE = Setting.intSetting(PREFIX + "inference.max_batch_size", 32, 1, 1024, Property.NodeScope);
+    /**
+     * Texts per model run; larger requests are split (after sorting by token count, so batches pad little). Default 1:
+     * each text runs alone, which on CPU is both faster and exact for the int8 models. Faster: nothing is padded and
+     * a run's activations stay in cache; on 2 cores, with the pipeline's calls of 32 texts on both lane threads, model
+     * runs of one text did 1.10-1.18x the texts/s of batches of up to 32 texts and 512 padded tokens (4 runs,
+     * {@code bin/bench-encoder --session}, BENCHMARKS.md "Inference"), although those batches were only 7.7% padding.
+     * Exact: int8 dynamically quantized models (both bundled ones) quantize a run's activations with one scale per
+     * tensor, so in a batch a text's vector moved with its companions (cosine 0.9925 to itself alone, worst of 900
+     * msmarco passages); alone it is the same vector whatever else a bulk holds, and equal to langchain4j's (which runs
+     * one text at a time). Larger batches can pay for float models on many-core machines.
+     */
+    public static final Setting<Integer> MAX_BATCH_SIZE = Setting.intSetting(PREFIX + "inference.max_batch_size", 1, 1, 1024, Property.NodeScope);
 
     /**
      * Padded tokens (texts × longest text) per model run. On CPU a batch whose activations outgrow the caches runs
      * slower per text than small ones, so batches are capped by tokens as well as by count; a single text longer than
      * this still runs, alone. 512 measured best for bge-small int8 on a 2-core EPYC (1 MB L2): uncapped batches of 32
-     * ran about 25% slower per text.
+     * ran about 25% slower per text. Only matters when {@link #MAX_BATCH_SIZE} is raised above its default of 1.
      */
     public static final Setting<Integer> MAX_BATCH_TOKENS = Setting.intSetting(
         PREFIX + "inference.max_batch_tokens",

@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
  * query lane with its own thread never waits in a queue behind ingest work; it only shares the CPU with it, which the
  * OS scheduler splits fairly. Ingest threads use all the cores the node gives them whenever no query runs.
  * <p>
- * Texts are tokenized on the lane, sorted by length and cut into batches of at most {@code max_batch_size} texts and
- * {@code max_batch_tokens} padded tokens; the batches of one call are spread over the lane's threads (one task per
+ * Texts are tokenized on the lane, sorted by length and cut into batches of at most {@code max_batch_size} texts (1
+ * by default: each text runs alone, see {@link EncoderSettings#MAX_BATCH_SIZE}) and {@code max_batch_tokens} padded
+ * tokens; the batches of one call are spread over the lane's threads (one task per
  * thread at most, each taking the next batch, longest first, until none is left). A text whose
  * tokenization holds no content token gets {@code null} instead of a vector (callers turn that into a 400 naming it).
  */

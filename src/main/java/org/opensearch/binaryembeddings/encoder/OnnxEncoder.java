@@ -92,6 +92,15 @@ final class OnnxEncoder implements Closeable {
 
     /** Loads {@code model.onnx} and {@code tokenizer.json} from {@code dir} (already validated by {@link ModelPaths}). */
     static OnnxEncoder load(ModelManifest manifest, Path dir, int intraOpThreads) throws IOException, OrtException {
+        return load(manifest, dir, intraOpThreads, so -> {});
+    }
+
+    /** Session options for studies: {@code tweak} runs after the shipped options are set. */
+    interface SessionTweak {
+        void apply(OrtSession.SessionOptions options) throws OrtException;
+    }
+
+    static OnnxEncoder load(ModelManifest manifest, Path dir, int intraOpThreads, SessionTweak tweak) throws IOException, OrtException {
         Path modelFile = dir.resolve(ModelPaths.MODEL_FILE);
         Path tokenizerFile = dir.resolve(ModelPaths.TOKENIZER_FILE);
         for (Path f : List.of(modelFile, tokenizerFile)) {
@@ -131,6 +140,7 @@ final class OnnxEncoder implements Closeable {
                 so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
                 // idle intra-op threads must not spin on a shared search node
                 so.addConfigEntry("session.intra_op.allow_spinning", "0");
+                tweak.apply(so);
                 session = env.createSession(modelFile.toString(), so);
             }
             OnnxEncoder encoder = new OnnxEncoder(manifest, env, session, tokenizer, spanTokenizer);

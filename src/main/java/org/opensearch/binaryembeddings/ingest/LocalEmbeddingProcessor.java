@@ -42,7 +42,7 @@ import static org.opensearch.ingest.ConfigurationUtils.readOptionalStringPropert
  * { "local_embedding": {
  *     "model": "bge-small-en-v1.5-q",          optional, default: plugins.binary_embeddings.default_model
  *     "field_map": { "text": "embedding" },    source field → target field; dotted paths reach into objects
- *     "batch_size": 32,                        documents per model run (the documents of a bulk are batched)
+ *     "batch_size": 32,                        documents per encoder call (model runs: inference.max_batch_size)
  *     "skip_existing": false,                  reuse the stored vector when the stored text equals the new one (no inference)
  *     "ignore_missing": false,                 a missing/null source (or an empty array) is skipped, not an error
  *     "chunking": { "max_tokens": 256, "overlap_tokens": 32 }   optional: embed overlapping windows of long texts

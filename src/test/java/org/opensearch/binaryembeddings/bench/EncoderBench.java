@@ -49,10 +49,10 @@ public final class EncoderBench {
         } else {
             configs.add(new int[] { shippedThreads, shipped.intraOpThreads(), shipped.maxBatchSize(), shipped.maxBatchTokens() });
             int big = 1_000_000; // no token cap: count-only batches
-            // around the shipped point: half the threads, two ONNX threads per batch, other token caps, count-only batches
+            // around the shipped point (one text per model run): batches as shipped until 2026-12-04 (up to 32 texts
+            // and 512 padded tokens), small batches, half the threads with two ONNX threads each, count-only batches
             int half = Math.max(1, cores / 2);
-            for (int[] c : new int[][] { { cores, 1, 32, 512 }, { half, 1, 32, 512 }, { half, 2, 32, 256 }, { half, 2, 32, 1024 }, { cores, 1, 8, big },
-                { cores, 1, 32, big } }) {
+            for (int[] c : new int[][] { { cores, 1, 32, 512 }, { cores, 1, 4, 512 }, { half, 2, 1, 512 }, { cores, 1, 32, big } }) {
                 if (java.util.Arrays.equals(c, configs.get(0)) == false) {
                     configs.add(c);
                 }

@@ -147,8 +147,12 @@ public final class InferenceBench {
         List<String> texts = docs.stream().map(Corpus.Doc::content).toList();
         for (HttpNode n : nodes) {
             node = n;
+            // warm-up of the node's whole path, model runs included, through the same pipeline into a throwaway index
+            // (before 2026-12-04 it went to an index without the pipeline: the first chunk met a cold model)
+            createIndex("tp-warm", 1, "tp-embed");
+            bulkAll("tp-warm", docs.subList(0, 64));
+            call("DELETE", "/tp-warm", null);
             createIndex("tp", 1, "tp-embed");
-            bulkAll("tp-warm", docs.subList(0, 64)); // warm-up of the node's path (another index)
         }
         EmbeddingModel reference = new BgeSmallEnV15QuantizedEmbeddingModel();
         reference.embedAll(texts.subList(0, 32).stream().map(TextSegment::from).toList()); // warm-up

@@ -45,9 +45,8 @@ public class EncoderServiceTests extends LoadedModelsTestCase {
             assertEquals(1.0, TestModels.norm(x), 1e-4);
         }
         assertTrue(cosine(v.get(0), v.get(1)) < 0.9);
-        // the same text alone gives the same vector, up to the int8 model's batch effect: its activations are quantized
-        // with one scale per tensor, so batch companions (and padding) move a vector slightly
-        assertEquals(1.0, cosine(v.get(0), service.encodePassages(BGE, List.of("The cat sat on the mat.")).get(0)), 0.01);
+        // the same text alone gives the same vector: with the shipped max_batch_size 1 each text of a call runs alone
+        assertArrayEquals(v.get(0), service.encodePassages(BGE, List.of("The cat sat on the mat.")).get(0), 0f);
         assertArrayEquals(service.encodePassages(BGE, List.of("The cat sat on the mat.")).get(0),
             service.encodePassages(BGE, List.of("The cat sat on the mat.")).get(0), 0f);
     }
@@ -131,15 +130,17 @@ public class EncoderServiceTests extends LoadedModelsTestCase {
         assertEquals("a cached query runs no inference", texts, service.stats(BGE).texts());
     }
 
-    /** Padded batches agree with one-by-one encoding (int8 models move a little under padding). */
+    /**
+     * With the shipped settings a text's vector is the same whatever else a call holds: int8 dynamic quantization
+     * scales a model run's activations per tensor, so only a run of one text (max_batch_size 1) is independent of its
+     * companions (with batches of 32 they moved it to cosine 0.99, ParityTests).
+     */
     public void testBatchesMatchSingleTexts() {
         List<String> texts = Corpus.sample().docs.subList(0, 40).stream().map(Corpus.Doc::content).toList();
         List<float[]> batched = service.encodePassages(BGE, texts);
-        double min = 1;
         for (int i = 0; i < texts.size(); i++) {
-            min = Math.min(min, cosine(batched.get(i), service.encodePassages(BGE, List.of(texts.get(i))).get(0)));
+            assertArrayEquals("text " + i, service.encodePassages(BGE, List.of(texts.get(i))).get(0), batched.get(i), 0f);
         }
-        assertTrue("min cosine " + min, min >= 0.99);
         InferenceStats.Snapshot s = service.stats(BGE);
         assertTrue(s.batches() > 0 && s.texts() >= 80 && s.meanBatchLatencyMillis() > 0);
     }

@@ -40,7 +40,32 @@ public class ParityTests extends LoadedModelsTestCase {
         logger.info("bge-small-en-v1.5-q parity on {} passages: min cosine unbatched {} batched {}", texts.size(), minSingle, minBatched);
         System.out.printf(java.util.Locale.ROOT, "PARITY bge passages n=%d min cosine unbatched=%.6f batched=%.6f%n", texts.size(), minSingle, minBatched);
         assertTrue("unbatched min cosine " + minSingle, minSingle >= 0.999);
-        assertTrue("batched min cosine " + minBatched, minBatched >= 0.99);
+        // shipped max_batch_size 1: a call of many texts runs each alone, so it matches the reference as closely
+        assertTrue("batched min cosine " + minBatched, minBatched >= 0.999);
+    }
+
+    /** Batches of several texts (max_batch_size 32, the default before 2026-12-04) move vectors a little. */
+    public void testBatchesOfSeveralTextsStayClose() throws Exception {
+        List<String> texts = passages(0, 120);
+        float[][] reference = ReferenceEmbeddings.embed(texts);
+        java.util.concurrent.ExecutorService pool = TestModels.executor(2);
+        EncoderService batching = TestModels.loadedService(
+            TestModels.bundled(),
+            EncoderSettings.Config.defaults().withEnabledModels(List.of(BGE)).withMaxBatchSize(32),
+            pool
+        );
+        try {
+            List<float[]> batched = batching.encodePassages(BGE, texts);
+            double min = 1;
+            for (int i = 0; i < texts.size(); i++) {
+                min = Math.min(min, cosine(batched.get(i), reference[i]));
+            }
+            System.out.printf(java.util.Locale.ROOT, "PARITY bge passages n=%d max_batch_size=32 min cosine=%.6f%n", texts.size(), min);
+            assertTrue("batches of 32: min cosine " + min, min >= 0.99);
+        } finally {
+            batching.close();
+            TestModels.shutdown(pool);
+        }
     }
 
     public void testBgeQueriesMatchTheReference() {
@@ -68,8 +93,9 @@ public class ParityTests extends LoadedModelsTestCase {
         }
         System.out.printf(java.util.Locale.ROOT, "PARITY all-minilm passages n=%d min cosine unbatched=%.6f batched=%.6f%n", texts.size(), minSingle, minBatched);
         assertTrue("unbatched min cosine " + minSingle, minSingle >= 0.999);
-        // int8 dynamic quantization uses one activation scale per tensor, i.e. per batch: batch companions move a
-        // vector a little, more for this 6-layer model (0.987 measured) than for bge (0.993)
-        assertTrue("batched min cosine " + minBatched, minBatched >= 0.98);
+        // int8 dynamic quantization uses one activation scale per tensor, i.e. per model run: in batches of several
+        // texts companions moved a vector a little (0.987 measured for this 6-layer model with max_batch_size 32, the
+        // default before 2026-12-04); with the shipped max_batch_size 1 a call's texts each run alone
+        assertTrue("batched min cosine " + minBatched, minBatched >= 0.999);
     }
 }
