@@ -6,6 +6,7 @@ import org.apache.lucene.index.ByteVectorValues;
 import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.store.RandomAccessInput;
+import org.apache.lucene.util.BitUtil;
 import org.apache.lucene.util.hnsw.RandomVectorScorer;
 import org.apache.lucene.util.hnsw.RandomVectorScorerSupplier;
 import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
@@ -86,8 +87,8 @@ final class BitVectorsScorer implements FlatVectorsScorer {
         private final byte[] query;
         private final RandomAccessInput inPlace;
         private final long bytesPerVector;
-        /** The code part of a candidate read through the values (not in place), when it is not the whole vector. */
-        private final byte[] code;
+        /** Whether only a prefix of each vector is bits (a centred record's code), scored by Hamming. */
+        private final boolean prefixOnly;
 
         Scorer(BitSimilarity similarity, ByteVectorValues values, byte[] query) {
             super(values);
@@ -96,7 +97,8 @@ final class BitVectorsScorer implements FlatVectorsScorer {
             this.query = query;
             this.inPlace = values instanceof HasIndexSlice sliced && sliced.getSlice() instanceof RandomAccessInput r ? r : null;
             this.bytesPerVector = values.dimension();
-            this.code = query.length == values.dimension() ? null : new byte[query.length];
+            this.prefixOnly = query.length != values.dimension();
+            assert prefixOnly == false || similarity == BitSimilarity.HAMMING : "centred codes are compared by Hamming";
         }
 
         @Override
@@ -105,11 +107,23 @@ final class BitVectorsScorer implements FlatVectorsScorer {
                 return similarity.score(query, inPlace, node * bytesPerVector);
             }
             byte[] vector = values.vectorValue(node);
-            if (code != null) {
-                System.arraycopy(vector, 0, code, 0, code.length);
-                vector = code;
+            return prefixOnly ? hammingOfPrefix(query, vector) : similarity.score(query, vector);
+        }
+
+        /**
+         * {@link BitSimilarity#HAMMING} of {@code query} and the first {@code query.length} bytes of {@code vector} (a
+         * centred record's code, on heap while a flushed segment's graph is built), without copying the code out.
+         */
+        private static float hammingOfPrefix(byte[] query, byte[] vector) {
+            int differ = 0, i = 0;
+            for (int upTo = query.length & -Long.BYTES; i < upTo; i += Long.BYTES) {
+                differ += Long.bitCount((long) BitUtil.VH_LE_LONG.get(query, i) ^ (long) BitUtil.VH_LE_LONG.get(vector, i));
             }
-            return similarity.score(query, vector);
+            for (; i < query.length; i++) {
+                differ += Integer.bitCount((query[i] ^ vector[i]) & 0xFF);
+            }
+            int bits = query.length * Byte.SIZE;
+            return (bits - differ) / (float) bits;
         }
 
         @Override
