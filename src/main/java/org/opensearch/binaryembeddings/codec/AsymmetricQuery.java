@@ -74,19 +74,7 @@ public final class AsymmetricQuery {
      * that made a visited node cost as much as a float one (BENCHMARKS.md, profile), not the popcounts.
      */
     static RandomVectorScorer scorer(ByteVectorValues values, byte[] target) {
-        int bitBytes = values.dimension();
-        float lo = (float) BitUtil.VH_BE_FLOAT.get(target, PLANES * bitBytes);
-        float step = (float) BitUtil.VH_BE_FLOAT.get(target, PLANES * bitBytes + Float.BYTES);
-        Planes planes = new Planes(target, bitBytes, lo, step);
-        if (values instanceof HasIndexSlice sliced && sliced.getSlice() instanceof RandomAccessInput direct) {
-            return new InPlaceScorer(values, direct, planes);
-        }
-        return new RandomVectorScorer.AbstractRandomVectorScorer(values) {
-            @Override
-            public float score(int node) throws IOException {
-                return planes.score(values.vectorValue(node));
-            }
-        };
+        return scorer(values, target, false);
     }
 
     /**
@@ -98,56 +86,29 @@ public final class AsymmetricQuery {
      * values is paid per node.
      */
     static RandomVectorScorer centredScorer(ByteVectorValues values, byte[] target) {
-        int bitBytes = values.dimension() - 2 * Float.BYTES;
+        return scorer(values, target, true);
+    }
+
+    private static RandomVectorScorer scorer(ByteVectorValues values, byte[] target, boolean centred) {
+        int bitBytes = centred ? values.dimension() - 2 * Float.BYTES : values.dimension();
         float lo = (float) BitUtil.VH_BE_FLOAT.get(target, PLANES * bitBytes);
         float step = (float) BitUtil.VH_BE_FLOAT.get(target, PLANES * bitBytes + Float.BYTES);
         Planes planes = new Planes(target, bitBytes, lo, step);
         if (values instanceof HasIndexSlice sliced && sliced.getSlice() instanceof RandomAccessInput direct) {
-            return new InPlaceCentredScorer(values, direct, planes);
+            return new InPlaceScorer(values, direct, planes, centred);
         }
         return new RandomVectorScorer.AbstractRandomVectorScorer(values) {
             @Override
             public float score(int node) throws IOException {
                 byte[] record = values.vectorValue(node);
-                float sumQB = planes.score(record) - planes.shift;
-                return CentredCodes.offset(record, bitBytes) + CentredCodes.factor(record, bitBytes) * (2 * sumQB - planes.sum);
+                float sumQB = planes.score(record);
+                if (centred == false) {
+                    return sumQB;
+                }
+                float factor = CentredCodes.factor(record, bitBytes), add = CentredCodes.offset(record, bitBytes);
+                return add + factor * (2 * (sumQB - planes.shift) - planes.sum);
             }
         };
-    }
-
-    /** Reads each node's code, factor and offset where they lie in the memory-mapped slice. */
-    private static final class InPlaceCentredScorer extends RandomVectorScorer.AbstractRandomVectorScorer {
-        private final RandomAccessInput records;
-        private final Planes planes;
-        private final long bytesPerVector;
-
-        InPlaceCentredScorer(ByteVectorValues values, RandomAccessInput records, Planes planes) {
-            super(values);
-            this.records = records;
-            this.planes = planes;
-            this.bytesPerVector = values.dimension();
-        }
-
-        @Override
-        public float score(int node) throws IOException {
-            long offset = node * bytesPerVector;
-            float sumQB = planes.score(records, offset) - planes.shift;
-            // the factor and the offset are the record's last 8 bytes: one read
-            long floats = records.readLong(offset + planes.bitBytes);
-            float factor = Float.intBitsToFloat((int) floats), add = Float.intBitsToFloat((int) (floats >>> 32));
-            return add + factor * (2 * sumQB - planes.sum);
-        }
-
-        @Override
-        public float bulkScore(int[] nodes, float[] scores, int numNodes) throws IOException {
-            float max = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i < numNodes; i++) {
-                float s = score(nodes[i]);
-                scores[i] = s;
-                max = Math.max(max, s);
-            }
-            return max;
-        }
     }
 
     /** The query's four bit planes as words (and the tail bytes past the last whole word), with its quantization. */
@@ -232,29 +193,41 @@ public final class AsymmetricQuery {
         }
     }
 
-    /** Reads each node's bits where they lie in the memory-mapped slice (ordinal × bytes per vector). */
+    /**
+     * Reads each node's bits where they lie in the memory-mapped slice (ordinal × bytes per vector): sign bits scored by
+     * {@code Σ q_i b_i}, or a centred record by its estimate (code, then factor and offset, read in one long).
+     */
     private static final class InPlaceScorer extends RandomVectorScorer.AbstractRandomVectorScorer {
-        private final RandomAccessInput bits;
+        private final RandomAccessInput records;
         private final Planes planes;
         private final long bytesPerVector;
+        private final boolean centred;
 
-        InPlaceScorer(ByteVectorValues values, RandomAccessInput bits, Planes planes) {
+        InPlaceScorer(ByteVectorValues values, RandomAccessInput records, Planes planes, boolean centred) {
             super(values);
-            this.bits = bits;
+            this.records = records;
             this.planes = planes;
             this.bytesPerVector = values.dimension();
+            this.centred = centred;
         }
 
         @Override
         public float score(int node) throws IOException {
-            return planes.score(bits, node * bytesPerVector);
+            long offset = node * bytesPerVector;
+            float sumQB = planes.score(records, offset);
+            if (centred == false) {
+                return sumQB;
+            }
+            long floats = records.readLong(offset + planes.bitBytes);
+            float factor = Float.intBitsToFloat((int) floats), add = Float.intBitsToFloat((int) (floats >>> 32));
+            return add + factor * (2 * (sumQB - planes.shift) - planes.sum);
         }
 
         @Override
         public float bulkScore(int[] nodes, float[] scores, int numNodes) throws IOException {
             float max = Float.NEGATIVE_INFINITY;
             for (int i = 0; i < numNodes; i++) {
-                float s = planes.score(bits, nodes[i] * bytesPerVector);
+                float s = score(nodes[i]);
                 scores[i] = s;
                 max = Math.max(max, s);
             }

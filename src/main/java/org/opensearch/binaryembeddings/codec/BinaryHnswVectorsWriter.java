@@ -276,34 +276,12 @@ final class BinaryHnswVectorsWriter extends KnnVectorsWriter {
         return new BinarizingReader(reader, source, config);
     }
 
-    /**
-     * Serves a segment's values of the field as packed bits: the raw sign bits a segment of this format keeps, or
-     * another format's values binarized (floats) or taken as bits (bytes).
-     */
-    private static final class BinarizingReader extends KnnVectorsReader {
-        private final KnnVectorsReader in;
-        private final FieldInfo source;
-        private final BinaryFieldConfig config;
+    /** A segment's reader seen another way for one field of a merge: only its byte values are read. */
+    private abstract static class MergeView extends KnnVectorsReader {
+        final KnnVectorsReader in;
 
-        BinarizingReader(KnnVectorsReader in, FieldInfo source, BinaryFieldConfig config) {
+        MergeView(KnnVectorsReader in) {
             this.in = in;
-            this.source = source;
-            this.config = config;
-        }
-
-        @Override
-        public ByteVectorValues getByteVectorValues(String field) throws IOException {
-            if (source.getVectorEncoding() == VectorEncoding.BYTE || in instanceof BinaryHnswVectorsReader) {
-                ByteVectorValues bytes = in.getByteVectorValues(field);
-                if (bytes != null && bytes.dimension() != config.bitBytes()) {
-                    throw new IllegalArgumentException(
-                        "cannot merge field [" + field + "]: " + bytes.dimension() + " bytes a vector, " + config.bitBytes() + " expected"
-                    );
-                }
-                return bytes;
-            }
-            FloatVectorValues floats = in.getFloatVectorValues(field);
-            return floats == null ? null : new PackedFloats(floats, config.binaryDims());
         }
 
         @Override
@@ -332,32 +310,43 @@ final class BinaryHnswVectorsWriter extends KnnVectorsWriter {
         }
     }
 
-    /** Float values seen as their packed sign bits. */
-    private static final class PackedFloats extends ByteVectorValues {
-        private final FloatVectorValues in;
-        private final int binaryDims;
-        private final byte[] bits;
+    /**
+     * Serves a segment's values of the field as packed bits: the raw sign bits a segment of this format keeps, or
+     * another format's values binarized (floats) or taken as bits (bytes).
+     */
+    private static final class BinarizingReader extends MergeView {
+        private final FieldInfo source;
+        private final BinaryFieldConfig config;
 
-        PackedFloats(FloatVectorValues in, int binaryDims) {
+        BinarizingReader(KnnVectorsReader in, FieldInfo source, BinaryFieldConfig config) {
+            super(in);
+            this.source = source;
+            this.config = config;
+        }
+
+        @Override
+        public ByteVectorValues getByteVectorValues(String field) throws IOException {
+            if (source.getVectorEncoding() == VectorEncoding.BYTE || in instanceof BinaryHnswVectorsReader) {
+                ByteVectorValues bytes = in.getByteVectorValues(field);
+                if (bytes != null && bytes.dimension() != config.bitBytes()) {
+                    throw new IllegalArgumentException(
+                        "cannot merge field [" + field + "]: " + bytes.dimension() + " bytes a vector, " + config.bitBytes() + " expected"
+                    );
+                }
+                return bytes;
+            }
+            FloatVectorValues floats = in.getFloatVectorValues(field);
+            return floats == null ? null : new PackedFloats(floats, config.binaryDims());
+        }
+
+    }
+
+    /** Float values seen as bytes computed from each value: ordinals, docs and iteration are the floats'. */
+    private abstract static class FloatsAsBytes extends ByteVectorValues {
+        final FloatVectorValues in;
+
+        FloatsAsBytes(FloatVectorValues in) {
             this.in = in;
-            this.binaryDims = binaryDims;
-            this.bits = new byte[SignBits.byteLength(binaryDims)];
-        }
-
-        @Override
-        public byte[] vectorValue(int ord) throws IOException {
-            SignBits.pack(in.vectorValue(ord), binaryDims, bits);
-            return bits;
-        }
-
-        @Override
-        public ByteVectorValues copy() throws IOException {
-            return new PackedFloats(in.copy(), binaryDims);
-        }
-
-        @Override
-        public int dimension() {
-            return bits.length;
         }
 
         @Override
@@ -381,17 +370,44 @@ final class BinaryHnswVectorsWriter extends KnnVectorsWriter {
         }
     }
 
+    /** Float values seen as their packed sign bits. */
+    private static final class PackedFloats extends FloatsAsBytes {
+        private final int binaryDims;
+        private final byte[] bits;
+
+        PackedFloats(FloatVectorValues in, int binaryDims) {
+            super(in);
+            this.binaryDims = binaryDims;
+            this.bits = new byte[SignBits.byteLength(binaryDims)];
+        }
+
+        @Override
+        public byte[] vectorValue(int ord) throws IOException {
+            SignBits.pack(in.vectorValue(ord), binaryDims, bits);
+            return bits;
+        }
+
+        @Override
+        public ByteVectorValues copy() throws IOException {
+            return new PackedFloats(in.copy(), binaryDims);
+        }
+
+        @Override
+        public int dimension() {
+            return bits.length;
+        }
+    }
+
     /**
      * A segment's float values of the field seen as {@link CentredCodes} records for the merged segment's mean; a
      * segment of this format also gives its graph ({@link Graphed}), which the merge may start from.
      */
-    private static class CodingReader extends KnnVectorsReader {
-        final KnnVectorsReader in;
+    private static class CodingReader extends MergeView {
         private final BinaryFieldConfig config;
         private final float[] mean;
 
         CodingReader(KnnVectorsReader in, BinaryFieldConfig config, float[] mean) {
-            this.in = in;
+            super(in);
             this.config = config;
             this.mean = mean;
         }
@@ -409,30 +425,6 @@ final class BinaryHnswVectorsWriter extends KnnVectorsWriter {
             return floats == null ? null : new CodedFloats(floats, config, mean);
         }
 
-        @Override
-        public FloatVectorValues getFloatVectorValues(String field) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void search(String field, float[] target, KnnCollector knnCollector, AcceptDocs acceptDocs) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void search(String field, byte[] target, KnnCollector knnCollector, AcceptDocs acceptDocs) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void checkIntegrity() throws IOException {
-            in.checkIntegrity();
-        }
-
-        @Override
-        public void close() {
-            // the merge owns the wrapped reader
-        }
     }
 
     /**
@@ -451,15 +443,14 @@ final class BinaryHnswVectorsWriter extends KnnVectorsWriter {
     }
 
     /** Float values seen as their centred-code records. */
-    private static final class CodedFloats extends ByteVectorValues {
-        private final FloatVectorValues in;
+    private static final class CodedFloats extends FloatsAsBytes {
         private final BinaryFieldConfig config;
         private final float[] mean;
         private final float[] scratch;
         private final byte[] record;
 
         CodedFloats(FloatVectorValues in, BinaryFieldConfig config, float[] mean) {
-            this.in = in;
+            super(in);
             this.config = config;
             this.mean = mean;
             this.scratch = new float[config.binaryDims()];
@@ -480,26 +471,6 @@ final class BinaryHnswVectorsWriter extends KnnVectorsWriter {
         @Override
         public int dimension() {
             return record.length;
-        }
-
-        @Override
-        public int size() {
-            return in.size();
-        }
-
-        @Override
-        public int ordToDoc(int ord) {
-            return in.ordToDoc(ord);
-        }
-
-        @Override
-        public Bits getAcceptOrds(Bits acceptDocs) {
-            return in.getAcceptOrds(acceptDocs);
-        }
-
-        @Override
-        public DocIndexIterator iterator() {
-            return in.iterator();
         }
     }
 

@@ -93,11 +93,7 @@ public class BinaryHnswFormatVersionTests extends LuceneTestCase {
                 BinaryVectors v = BinaryVectors.forLeaf(leaf, FIELD);
                 assertEquals(GraphCodes.CENTRED, v.config().graphCodes());
                 ByteVectorValues raw = v.bitValues();
-                KnnVectorValues.DocIndexIterator it = raw.iterator();
-                for (int doc = it.nextDoc(); doc != KnnVectorValues.DocIndexIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
-                    // the bits users see are the signs of the values as given, int8 or not
-                    assertArrayEquals(SignBits.pack(vectors[id(leaf, doc)], dims), raw.vectorValue(it.index()));
-                }
+                assertRawBitsAreTheSignsGiven(leaf, raw, vectors, dims);
                 ByteVectorValues graph = v.graphValues();
                 assertEquals(dims / 8 + 2 * Float.BYTES, graph.dimension());
                 double rawOnes = onesShare(raw, dims / 8), codeOnes = onesShare(graph, dims / 8);
@@ -155,14 +151,21 @@ public class BinaryHnswFormatVersionTests extends LuceneTestCase {
                 LeafReader leaf = getOnlyLeafReader(reader);
                 BinaryVectors v = BinaryVectors.forLeaf(leaf, FIELD);
                 assertEquals(GraphCodes.CENTRED, v.config().graphCodes());
-                ByteVectorValues raw = v.bitValues();
-                KnnVectorValues.DocIndexIterator it = raw.iterator();
-                for (int doc = it.nextDoc(); doc != KnnVectorValues.DocIndexIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
-                    assertArrayEquals(SignBits.pack(vectors[id(leaf, doc)], dims), raw.vectorValue(it.index()));
-                }
+                assertRawBitsAreTheSignsGiven(leaf, v.bitValues(), vectors, dims);
                 checkOwnVectorsFound(leaf, v, vectors);
             }
         }
+    }
+
+    /** The bits users see are the signs of the values as given, int8 or not, for every doc with a value. */
+    private static void assertRawBitsAreTheSignsGiven(LeafReader leaf, ByteVectorValues raw, float[][] vectors, int dims) throws IOException {
+        KnnVectorValues.DocIndexIterator it = raw.iterator();
+        int seen = 0;
+        for (int doc = it.nextDoc(); doc != KnnVectorValues.DocIndexIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+            assertArrayEquals(SignBits.pack(vectors[id(leaf, doc)], dims), raw.vectorValue(it.index()));
+            seen++;
+        }
+        assertEquals(vectors.length, seen);
     }
 
     /** Each of a few docs' own bits find it at Hamming similarity 1, and its own float query ranks it first. */

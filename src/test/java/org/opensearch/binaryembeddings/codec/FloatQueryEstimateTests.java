@@ -65,14 +65,7 @@ public class FloatQueryEstimateTests extends LuceneTestCase {
             absolutes += Math.abs(residual);
             offset += mean[i] * residual;
         }
-        BinaryFieldConfig config = new BinaryFieldConfig(
-            binaryDims,
-            org.apache.lucene.index.VectorEncoding.FLOAT32,
-            binaryDims,
-            BitSimilarity.HAMMING,
-            RescorePrecision.FLOAT32,
-            org.apache.lucene.index.VectorSimilarityFunction.DOT_PRODUCT
-        );
+        BinaryFieldConfig config = floatField(binaryDims, org.apache.lucene.index.VectorSimilarityFunction.DOT_PRODUCT);
         assertEquals(GraphCodes.CENTRED, config.graphCodes());
         float expected = (float) (offset + squares / absolutes * signed);
         assertEquals(expected, new FloatQueryEstimate(centredQuery, config).score(record), 1e-3f * (1 + Math.abs(expected)));
@@ -92,16 +85,21 @@ public class FloatQueryEstimateTests extends LuceneTestCase {
         byte[] away = new byte[CentredCodes.recordBytes(binaryDims)];
         CentredCodes.encode(query, mean, org.apache.lucene.index.VectorSimilarityFunction.COSINE, new float[binaryDims], same);
         CentredCodes.encode(opposite, mean, org.apache.lucene.index.VectorSimilarityFunction.COSINE, new float[binaryDims], away);
-        BinaryFieldConfig config = new BinaryFieldConfig(
+        BinaryFieldConfig config = floatField(binaryDims, org.apache.lucene.index.VectorSimilarityFunction.COSINE);
+        FloatQueryEstimate estimate = new FloatQueryEstimate(query, config);
+        assertTrue(estimate.score(same) > 0);
+        assertTrue(estimate.score(away) < 0);
+    }
+
+    /** A float field of {@code binaryDims} dims, all binarized, as format version 1 writes it (centred codes). */
+    private static BinaryFieldConfig floatField(int binaryDims, org.apache.lucene.index.VectorSimilarityFunction similarity) {
+        return new BinaryFieldConfig(
             binaryDims,
             org.apache.lucene.index.VectorEncoding.FLOAT32,
             binaryDims,
             BitSimilarity.HAMMING,
             RescorePrecision.FLOAT32,
-            org.apache.lucene.index.VectorSimilarityFunction.COSINE
+            similarity
         );
-        FloatQueryEstimate estimate = new FloatQueryEstimate(query, config);
-        assertTrue(estimate.score(same) > 0);
-        assertTrue(estimate.score(away) < 0);
     }
 }
