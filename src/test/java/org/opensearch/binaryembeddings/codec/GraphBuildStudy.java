@@ -52,7 +52,7 @@ public final class GraphBuildStudy {
 
     /** How one variant estimates a query's similarity to a document from its codes. */
     private interface Estimate {
-        /** The walk's scorer over the graph's ordinals (non-negative scores). */
+        /** The walk's scorer over the graph's ordinals. */
         RandomVectorScorer walk(float[] q) throws IOException;
 
         /** The float estimate that narrows the beam to the shortlist. */
@@ -73,6 +73,7 @@ public final class GraphBuildStudy {
         ByteVectorValues values = ByteVectorValues.fromBytes(bits, d / Byte.SIZE);
         Centred centred = new Centred(x, false);
         Centred scaled = new Centred(x, true);
+        Shipped shipped = new Shipped(x);
         Random random = new Random(1);
         float[][] qs = new float[QUERIES][];
         int[] self = new int[QUERIES];
@@ -107,7 +108,8 @@ public final class GraphBuildStudy {
         for (int[] p : POINTS) md.append(" beam ").append(p[0]).append(" / shortlist ").append(p[1]).append(" |");
         md.append("\n|---|---:|").append("---:|".repeat(POINTS.length)).append('\n');
         for (Object[] bound : new Object[][] { { "sign bits: exact scan by the 4-bit estimate (bound)", raw }, { "centred codes, 2 levels: exact scan by their 4-bit estimate (bound)", centred },
-            { "centred codes, 1 factor (RaBitQ-like): exact scan by their 4-bit estimate (bound)", scaled } }) {
+            { "centred codes, 1 factor (RaBitQ-like): exact scan by their 4-bit estimate (bound)", scaled },
+            { "format v1 as shipped (centred codes, query centred, factor + offset): exact scan by its 4-bit estimate (bound)", shipped } }) {
             md.append("| ").append(bound[0]).append(" | — |");
             for (int[] p : POINTS) {
                 double[] r = exactScanRecall((Estimate) bound[1], x, qs, self, truth, p[1], real.length);
@@ -119,11 +121,13 @@ public final class GraphBuildStudy {
             BitVectorsScorer.INSTANCE.getRandomVectorScorerSupplier(VectorSimilarityFunction.EUCLIDEAN, values),
             new AsymmetricBuild(values, x, planes),
             BitVectorsScorer.INSTANCE.getRandomVectorScorerSupplier(VectorSimilarityFunction.EUCLIDEAN, centred.values),
-            BitVectorsScorer.INSTANCE.getRandomVectorScorerSupplier(VectorSimilarityFunction.EUCLIDEAN, scaled.values) };
+            BitVectorsScorer.INSTANCE.getRandomVectorScorerSupplier(VectorSimilarityFunction.EUCLIDEAN, scaled.values),
+            BitVectorsScorer.INSTANCE.getRandomVectorScorerSupplier(GraphCodes.TAG, shipped.values) };
         String[] names = { "sign bits, Hamming distance (format v0)", "sign bits, the asymmetric estimate (4-bit vector vs bits)",
             "centred codes (x − mean) + 2 levels a vector, their Hamming distance",
-            "centred codes + 1 factor a vector (RaBitQ-like), their Hamming distance (format v1)" };
-        Estimate[] walks = { raw, raw, centred, scaled };
+            "centred codes + 1 factor a vector (RaBitQ-like, query not centred), their Hamming distance",
+            "**format v1 as shipped**: centred codes + factor + offset, query centred, their Hamming distance" };
+        Estimate[] walks = { raw, raw, centred, scaled, shipped };
         OnHeapHnswGraph[] graphs = new OnHeapHnswGraph[suppliers.length];
         long[] best = new long[suppliers.length];
         Arrays.fill(best, Long.MAX_VALUE);
@@ -275,6 +279,55 @@ public final class GraphBuildStudy {
                 return VectorUtil.dotProduct(q, centroid) + factor[doc] * (2 * floatTimesBits(q, codes.get(doc)) - sum);
             }
             return VectorUtil.dotProduct(q, centroid) + lo[doc] * sum + (hi[doc] - lo[doc]) * floatTimesBits(q, codes.get(doc));
+        }
+    }
+
+    /**
+     * Format version 1 as the codec writes and searches it: {@link CentredCodes} records (code, factor, offset) of the
+     * vectors centred on their mean, walked by {@link AsymmetricQuery#centredScorer} with the centred query, narrowed by
+     * {@link FloatQueryEstimate} — the production classes, not a model of them.
+     */
+    private static final class Shipped implements Estimate {
+        final float[] mean;
+        final List<byte[]> records = new ArrayList<>();
+        final ByteVectorValues values;
+        final BinaryFieldConfig config;
+        private float[] lastQuery;
+        private FloatQueryEstimate lastEstimate;
+
+        Shipped(float[][] x) {
+            int d = x[0].length;
+            CentredCodes.Centroid centroid = new CentredCodes.Centroid(d, VectorSimilarityFunction.DOT_PRODUCT);
+            for (float[] v : x) centroid.add(v);
+            mean = centroid.mean();
+            float[] scratch = new float[d];
+            for (float[] v : x) {
+                byte[] record = new byte[CentredCodes.recordBytes(d)];
+                CentredCodes.encode(v, mean, VectorSimilarityFunction.DOT_PRODUCT, scratch, record);
+                records.add(record);
+            }
+            values = ByteVectorValues.fromBytes(records, CentredCodes.recordBytes(d));
+            config = new BinaryFieldConfig(d, org.apache.lucene.index.VectorEncoding.FLOAT32, d, BitSimilarity.HAMMING, RescorePrecision.FLOAT32,
+                VectorSimilarityFunction.DOT_PRODUCT);
+        }
+
+        @Override
+        public RandomVectorScorer walk(float[] q) {
+            float[] centred = CentredCodes.centredQuery(q, mean, VectorSimilarityFunction.DOT_PRODUCT);
+            return AsymmetricQuery.centredScorer(values, AsymmetricQuery.encode(centred, centred.length));
+        }
+
+        @Override
+        public float narrow(float[] q, int doc) {
+            if (q != lastQuery) { // one estimate (its nibble table) per query, not per candidate
+                lastQuery = q;
+                lastEstimate = new FloatQueryEstimate(CentredCodes.centredQuery(q, mean, VectorSimilarityFunction.DOT_PRODUCT), config);
+            }
+            try {
+                return lastEstimate.score(records.get(doc));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
     }
 
