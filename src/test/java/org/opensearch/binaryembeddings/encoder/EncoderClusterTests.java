@@ -4,18 +4,14 @@ import org.opensearch.OpenSearchParseException;
 import org.opensearch.action.bulk.BulkRequestBuilder;
 import org.opensearch.action.bulk.BulkResponse;
 import org.opensearch.action.support.WriteRequest;
-import org.opensearch.binaryembeddings.BinaryEmbeddingsPlugin;
 import org.opensearch.common.xcontent.XContentType;
 import org.opensearch.core.common.bytes.BytesArray;
-import org.opensearch.plugins.Plugin;
 import org.opensearch.test.OpenSearchIntegTestCase;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -28,37 +24,22 @@ import static org.opensearch.binaryembeddings.encoder.TestModels.BGE;
  * through an existing pipeline continues.
  */
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.TEST, numDataNodes = 2, numClientNodes = 0, supportsDedicatedMasters = false)
-public class EncoderClusterTests extends OpenSearchIntegTestCase {
+public class EncoderClusterTests extends ModelNodesTestCase {
 
-    private Path configDir;
-
+    /** Every node's config: binary-embeddings/models/{bge-small-en-v1.5-q, corrupt}. */
     @Override
-    protected Collection<Class<? extends Plugin>> nodePlugins() {
-        return List.of(BinaryEmbeddingsPlugin.class);
-    }
-
-    /** $OPENSEARCH_PATH_CONF of every node: binary-embeddings/models/{bge-small-en-v1.5-q, corrupt}. */
-    @Override
-    protected synchronized Path nodeConfigPath(int nodeOrdinal) {
-        if (configDir == null) {
-            try {
-                Path conf = TestModels.plain(createTempDir()).resolve("config");
-                Path models = conf.resolve(EncoderService.CONFIG_FOLDER).resolve("models");
-                TestModels.copyModel(BGE, models);
-                Path corrupt = Files.createDirectories(models.resolve("corrupt"));
-                Files.writeString(
-                    corrupt.resolve(ModelManifest.FILE_NAME),
-                    "{\"name\":\"corrupt\",\"dims\":384,\"pooling\":\"cls\",\"normalize\":true,\"max_tokens\":512}",
-                    StandardCharsets.UTF_8
-                );
-                Files.copy(TestModels.bundled().resolve(BGE).resolve(ModelPaths.TOKENIZER_FILE), corrupt.resolve(ModelPaths.TOKENIZER_FILE));
-                Files.write(corrupt.resolve(ModelPaths.MODEL_FILE), "this is not an onnx file".getBytes(StandardCharsets.UTF_8));
-                configDir = conf;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return configDir;
+    protected Path writeNodeConfig(Path tmp) throws IOException {
+        Path conf = TestModels.nodeConfigWithBge(tmp);
+        Path models = TestModels.modelsOf(conf);
+        Path corrupt = Files.createDirectories(models.resolve("corrupt"));
+        Files.writeString(
+            corrupt.resolve(ModelManifest.FILE_NAME),
+            "{\"name\":\"corrupt\",\"dims\":384,\"pooling\":\"cls\",\"normalize\":true,\"max_tokens\":512}",
+            StandardCharsets.UTF_8
+        );
+        Files.copy(TestModels.bundled().resolve(BGE).resolve(ModelPaths.TOKENIZER_FILE), corrupt.resolve(ModelPaths.TOKENIZER_FILE));
+        Files.write(corrupt.resolve(ModelPaths.MODEL_FILE), "this is not an onnx file".getBytes(StandardCharsets.UTF_8));
+        return conf;
     }
 
     private void awaitModelsOnEveryNode() throws InterruptedException {

@@ -2,19 +2,15 @@ package org.opensearch.binaryembeddings.encoder;
 
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.action.support.WriteRequest;
-import org.opensearch.binaryembeddings.BinaryEmbeddingsPlugin;
 import org.opensearch.binaryembeddings.rest.BinaryEmbeddingsStatsAction;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.xcontent.XContentType;
 import org.opensearch.core.common.bytes.BytesArray;
 import org.opensearch.index.query.QueryBuilders;
-import org.opensearch.plugins.Plugin;
 import org.opensearch.test.OpenSearchIntegTestCase;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -30,29 +26,13 @@ import static org.opensearch.binaryembeddings.encoder.TestModels.BGE;
  * lane, as before the lanes existed.
  */
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.TEST, numDataNodes = 0, numClientNodes = 0, supportsDedicatedMasters = false)
-public class QueryLaneSwitchClusterTests extends OpenSearchIntegTestCase {
+public class QueryLaneSwitchClusterTests extends ModelNodesTestCase {
 
     private static final int QUERIES = 5;
-    private Path configDir;
-
+    /** Every node's config: binary-embeddings/models/bge-small-en-v1.5-q. */
     @Override
-    protected Collection<Class<? extends Plugin>> nodePlugins() {
-        return List.of(BinaryEmbeddingsPlugin.class);
-    }
-
-    /** $OPENSEARCH_PATH_CONF of every node: binary-embeddings/models/bge-small-en-v1.5-q. */
-    @Override
-    protected synchronized Path nodeConfigPath(int nodeOrdinal) {
-        if (configDir == null) {
-            try {
-                Path conf = TestModels.plain(createTempDir()).resolve("config");
-                TestModels.copyModel(BGE, conf.resolve(EncoderService.CONFIG_FOLDER).resolve("models"));
-                configDir = conf;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return configDir;
+    protected Path writeNodeConfig(Path tmp) throws IOException {
+        return TestModels.nodeConfigWithBge(tmp);
     }
 
     public void testQueryTextsRunOnTheLaneTheSwitchNames() throws Exception {

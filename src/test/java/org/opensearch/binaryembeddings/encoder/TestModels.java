@@ -24,6 +24,21 @@ public final class TestModels {
         return Path.of(p.toAbsolutePath().toString());
     }
 
+    /**
+     * A node's {@code $OPENSEARCH_PATH_CONF} below {@code tmp} with the bundled bge model installed where nodes look for
+     * models ({@link #modelsOf}); for internal-cluster tests' {@code nodeConfigPath}.
+     */
+    public static Path nodeConfigWithBge(Path tmp) throws IOException {
+        Path conf = plain(tmp).resolve("config");
+        copyModel(BGE, modelsOf(conf));
+        return conf;
+    }
+
+    /** The models folder of a node's config folder. */
+    public static Path modelsOf(Path conf) {
+        return conf.resolve(EncoderService.CONFIG_FOLDER).resolve("models");
+    }
+
     /** Copies (or hard-links) model {@code name} into {@code root/name}. */
     public static Path copyModel(String name, Path root) throws IOException {
         Path from = bundled().resolve(name);

@@ -1,0 +1,40 @@
+package org.opensearch.binaryembeddings.encoder;
+
+import org.opensearch.binaryembeddings.BinaryEmbeddingsPlugin;
+import org.opensearch.plugins.Plugin;
+import org.opensearch.test.OpenSearchIntegTestCase;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Internal-cluster tests whose nodes load models from their config folder ({@code $OPENSEARCH_PATH_CONF}): the plugin
+ * on every node, and one config folder, written once by {@link #writeNodeConfig}, shared by all of them.
+ */
+public abstract class ModelNodesTestCase extends OpenSearchIntegTestCase {
+
+    private Path configDir;
+
+    @Override
+    protected Collection<Class<? extends Plugin>> nodePlugins() {
+        return List.of(BinaryEmbeddingsPlugin.class);
+    }
+
+    /** The config folder every node starts with, below {@code tmp} (e.g. {@link TestModels#nodeConfigWithBge}). */
+    protected abstract Path writeNodeConfig(Path tmp) throws IOException;
+
+    @Override
+    protected synchronized Path nodeConfigPath(int nodeOrdinal) {
+        if (configDir == null) {
+            try {
+                configDir = writeNodeConfig(createTempDir());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return configDir;
+    }
+}
