@@ -1,27 +1,18 @@
 package org.opensearch.binaryembeddings.encoder;
 
-import org.opensearch.binaryembeddings.BinaryEmbeddingsPlugin;
-import org.opensearch.plugins.Plugin;
-import org.opensearch.test.OpenSearchIntegTestCase;
 
+import org.opensearch.binaryembeddings.testsupport.PluginIntegTestCase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Collection;
-import java.util.List;
 
 /**
  * Internal-cluster tests whose nodes load models from their config folder ({@code $OPENSEARCH_PATH_CONF}): the plugin
  * on every node, and one config folder, written once by {@link #writeNodeConfig}, shared by all of them.
  */
-public abstract class ModelNodesTestCase extends OpenSearchIntegTestCase {
+public abstract class ModelNodesTestCase extends PluginIntegTestCase {
 
     private Path configDir;
-
-    @Override
-    protected Collection<Class<? extends Plugin>> nodePlugins() {
-        return List.of(BinaryEmbeddingsPlugin.class);
-    }
 
     /** The config folder every node starts with, below {@code tmp} (e.g. {@link TestModels#nodeConfigWithBge}). */
     protected abstract Path writeNodeConfig(Path tmp) throws IOException;

@@ -1,5 +1,6 @@
 package org.opensearch.binaryembeddings.mapper;
 
+import org.opensearch.binaryembeddings.testsupport.PluginIntegTestCase;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.util.BytesRef;
@@ -7,7 +8,6 @@ import org.opensearch.action.admin.cluster.snapshots.create.CreateSnapshotRespon
 import org.opensearch.action.admin.cluster.snapshots.restore.RestoreSnapshotResponse;
 import org.opensearch.action.bulk.BulkRequestBuilder;
 import org.opensearch.action.search.SearchResponse;
-import org.opensearch.binaryembeddings.BinaryEmbeddingsPlugin;
 import org.opensearch.binaryembeddings.codec.DerivedSourceStoredFieldsFormat;
 import org.opensearch.cluster.routing.ShardRouting;
 import org.opensearch.common.settings.Settings;
@@ -18,14 +18,12 @@ import org.opensearch.index.engine.Engine;
 import org.opensearch.index.query.QueryBuilders;
 import org.opensearch.index.shard.IndexShard;
 import org.opensearch.indices.IndicesService;
-import org.opensearch.plugins.Plugin;
 import org.opensearch.search.SearchHit;
 import org.opensearch.snapshots.SnapshotState;
 import org.opensearch.test.OpenSearchIntegTestCase;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,13 +38,21 @@ import java.util.Random;
  * field) goes through a force merge whose readers OpenSearch wraps (the document-by-document merge path).
  */
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.TEST, numDataNodes = 0, numClientNodes = 0, supportsDedicatedMasters = false)
-public class DerivedSourceRecoveryClusterTests extends OpenSearchIntegTestCase {
+public class DerivedSourceRecoveryClusterTests extends PluginIntegTestCase {
 
     private static final int DIMS = 32;
 
-    @Override
-    protected Collection<Class<? extends Plugin>> nodePlugins() {
-        return List.of(BinaryEmbeddingsPlugin.class);
+    /** Each index's rebuilt vectors and its binary_knn ids for {@code queries}, as they are now. */
+    private void recordVectorsAndResults(float[][] queries, Map<String, Map<String, Object>> vectors, Map<String, List<List<String>>> results)
+        throws Exception {
+        for (String index : List.of("docs", "filtered")) {
+            vectors.put(index, vectors(index));
+            List<List<String>> rs = new ArrayList<>();
+            for (float[] q : queries) {
+                rs.add(knn(index, q));
+            }
+            results.put(index, rs);
+        }
     }
 
     private static String mapping(boolean keepRecoverySource) {
@@ -157,14 +163,7 @@ public class DerivedSourceRecoveryClusterTests extends OpenSearchIntegTestCase {
         }
         Map<String, Map<String, Object>> vectors = new HashMap<>();
         Map<String, List<List<String>>> results = new HashMap<>();
-        for (String index : List.of("docs", "filtered")) {
-            vectors.put(index, vectors(index));
-            List<List<String>> rs = new ArrayList<>();
-            for (float[] q : queries) {
-                rs.add(knn(index, q));
-            }
-            results.put(index, rs);
-        }
+        recordVectorsAndResults(queries, vectors, results);
 
         // merges: "filtered" has a recovery source, so OpenSearch's merge policy wraps its readers
         client().admin().indices().prepareForceMerge("docs", "filtered").setMaxNumSegments(1).get();
@@ -182,14 +181,7 @@ public class DerivedSourceRecoveryClusterTests extends OpenSearchIntegTestCase {
         load("docs", r, 300, 340);
         load("filtered", r, 300, 340);
         client().admin().indices().prepareRefresh("docs", "filtered").get();
-        for (String index : List.of("docs", "filtered")) {
-            vectors.put(index, vectors(index));
-            List<List<String>> rs = new ArrayList<>();
-            for (float[] q : queries) {
-                rs.add(knn(index, q));
-            }
-            results.put(index, rs);
-        }
+        recordVectorsAndResults(queries, vectors, results);
         client().admin().indices().prepareUpdateSettings("docs", "filtered").setSettings(Settings.builder().put("index.number_of_replicas", 1)).get();
         ensureGreen("docs", "filtered");
         ShardRouting primary = clusterService().state().routingTable().index("docs").shard(0).primaryShard();

@@ -1,30 +1,23 @@
 package org.opensearch.binaryembeddings.query;
 
+import org.opensearch.binaryembeddings.testsupport.PluginIntegTestCase;
 import org.opensearch.action.bulk.BulkRequestBuilder;
 import org.opensearch.action.search.SearchResponse;
-import org.opensearch.binaryembeddings.BinaryEmbeddingsPlugin;
 import org.opensearch.binaryembeddings.testdata.Rankings;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.xcontent.XContentType;
 import org.opensearch.index.query.QueryBuilders;
-import org.opensearch.plugins.Plugin;
 import org.opensearch.search.SearchHit;
 import org.opensearch.test.OpenSearchIntegTestCase;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
 import java.util.Random;
 
 /** Segments written by the codec survive a full cluster restart: same binary_knn results (ids and scores) after it. */
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.TEST, numDataNodes = 2, numClientNodes = 0, supportsDedicatedMasters = false)
-public class FullRestartClusterTests extends OpenSearchIntegTestCase {
-
-    @Override
-    protected Collection<Class<? extends Plugin>> nodePlugins() {
-        return List.of(BinaryEmbeddingsPlugin.class);
-    }
+public class FullRestartClusterTests extends PluginIntegTestCase {
 
     private List<Rankings.Hit> search(float[] q) {
         // a search width above the segment sizes makes every segment take the exact path: this test is about what

@@ -1,22 +1,20 @@
 package org.opensearch.binaryembeddings.query;
 
+import org.opensearch.binaryembeddings.testsupport.PluginIntegTestCase;
 import org.opensearch.action.admin.cluster.snapshots.create.CreateSnapshotResponse;
 import org.opensearch.action.admin.cluster.snapshots.restore.RestoreSnapshotResponse;
 import org.opensearch.action.bulk.BulkRequestBuilder;
 import org.opensearch.action.search.SearchResponse;
-import org.opensearch.binaryembeddings.BinaryEmbeddingsPlugin;
 import org.opensearch.binaryembeddings.testdata.Rankings;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.xcontent.XContentType;
 import org.opensearch.index.query.QueryBuilders;
-import org.opensearch.plugins.Plugin;
 import org.opensearch.search.SearchHit;
 import org.opensearch.snapshots.SnapshotState;
 import org.opensearch.test.OpenSearchIntegTestCase;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
 import java.util.Random;
 
@@ -26,14 +24,9 @@ import java.util.Random;
  * over several segments with deleted documents.
  */
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.TEST, numDataNodes = 1, numClientNodes = 0, supportsDedicatedMasters = false)
-public class SnapshotRestoreClusterTests extends OpenSearchIntegTestCase {
+public class SnapshotRestoreClusterTests extends PluginIntegTestCase {
 
     private static final int DIMS = 64;
-
-    @Override
-    protected Collection<Class<? extends Plugin>> nodePlugins() {
-        return List.of(BinaryEmbeddingsPlugin.class);
-    }
 
 
     private List<Rankings.Hit> hits(String query) {

@@ -1,20 +1,18 @@
 package org.opensearch.binaryembeddings.query;
 
+import org.opensearch.binaryembeddings.testsupport.PluginIntegTestCase;
 import org.opensearch.action.bulk.BulkRequestBuilder;
 import org.opensearch.action.bulk.BulkResponse;
 import org.opensearch.action.search.SearchResponse;
-import org.opensearch.binaryembeddings.BinaryEmbeddingsPlugin;
 import org.opensearch.binaryembeddings.testsupport.Vectors;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.xcontent.XContentType;
 import org.opensearch.index.query.QueryBuilders;
-import org.opensearch.plugins.Plugin;
 import org.opensearch.search.SearchHit;
 import org.opensearch.test.OpenSearchIntegTestCase;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -28,16 +26,11 @@ import java.util.Random;
  * recall against the exact top k stays high.
  */
 @OpenSearchIntegTestCase.ClusterScope(scope = OpenSearchIntegTestCase.Scope.TEST, numDataNodes = 1, numClientNodes = 0, supportsDedicatedMasters = false)
-public class UpdatesDeletesMergesClusterTests extends OpenSearchIntegTestCase {
+public class UpdatesDeletesMergesClusterTests extends PluginIntegTestCase {
 
     private static final int DIMS = 64;
     private static final int DOCS = 2_000;
     private static final String INDEX = "churn";
-
-    @Override
-    protected Collection<Class<? extends Plugin>> nodePlugins() {
-        return List.of(BinaryEmbeddingsPlugin.class);
-    }
 
     private final Random random = new Random(11);
     private final float[][] centers = new float[10][DIMS];
