@@ -14,6 +14,8 @@ import org.apache.lucene.index.SegmentReadState;
 import org.apache.lucene.index.VectorEncoding;
 import org.apache.lucene.search.AcceptDocs;
 import org.apache.lucene.search.KnnCollector;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.TopKnnCollector;
 import org.apache.lucene.store.ChecksumIndexInput;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.util.Bits;
@@ -207,16 +209,41 @@ final class BinaryHnswVectorsReader extends KnnVectorsReader implements HnswGrap
         KnnCollector collector = new OrdinalTranslatedKnnCollector(knnCollector, scorer::ordToDoc);
         Bits acceptedOrds = scorer.getAcceptOrds(acceptDocs.bits());
         HnswGraph graph = graphReader.getGraph(field);
-        int filtered = Math.min(acceptDocs.cost(), graph.size());
-        // as Lucene's reader: scan when the walk would visit about as many nodes as pass the filter, or there is no graph
-        if (graph.size() > 0 && knnCollector.k() < scorer.maxOrd() && HnswGraphSearcher.expectedVisitedNodes(knnCollector.k(), graph.size()) < filtered) {
-            HnswGraphSearcher.search(scorer, collector, graph, acceptedOrds, filtered);
+        if (walksGraph(knnCollector.k(), scorer, graph, acceptDocs)) {
+            HnswGraphSearcher.search(scorer, collector, graph, acceptedOrds, Math.min(acceptDocs.cost(), graph.size()));
             return;
         }
-        for (int ord = 0; ord < scorer.maxOrd() && knnCollector.earlyTerminated() == false; ord++) {
+        scanAll(scorer, acceptedOrds, knnCollector);
+    }
+
+    /**
+     * The top {@code k} docs by {@code target} (packed sign bits, or an {@link AsymmetricQuery}) among {@code acceptDocs}
+     * — live docs, no other filter — walked by {@link HnswWalk} (or scanned, by the rule of Lucene's reader), best
+     * first; total hits count the nodes scored.
+     */
+    TopDocs walk(String field, byte[] target, int k, AcceptDocs acceptDocs) throws IOException {
+        RandomVectorScorer scorer = bitScorer(field, target);
+        Bits acceptedOrds = scorer.getAcceptOrds(acceptDocs.bits());
+        HnswGraph graph = graphReader.getGraph(field);
+        if (scorer.maxOrd() > 0 && walksGraph(k, scorer, graph, acceptDocs)) {
+            return HnswWalk.search(scorer, graph, k, acceptedOrds);
+        }
+        TopKnnCollector collector = new TopKnnCollector(k, Integer.MAX_VALUE);
+        scanAll(scorer, acceptedOrds, collector);
+        return collector.topDocs();
+    }
+
+    /** As Lucene's reader: scan when the walk would visit about as many nodes as pass the filter, or there is no graph. */
+    private static boolean walksGraph(int k, RandomVectorScorer scorer, HnswGraph graph, AcceptDocs acceptDocs) throws IOException {
+        int filtered = Math.min(acceptDocs.cost(), graph.size());
+        return graph.size() > 0 && k < scorer.maxOrd() && HnswGraphSearcher.expectedVisitedNodes(k, graph.size()) < filtered;
+    }
+
+    private static void scanAll(RandomVectorScorer scorer, Bits acceptedOrds, KnnCollector collector) throws IOException {
+        for (int ord = 0; ord < scorer.maxOrd() && collector.earlyTerminated() == false; ord++) {
             if (acceptedOrds == null || acceptedOrds.get(ord)) {
-                knnCollector.incVisitedCount(1);
-                knnCollector.collect(scorer.ordToDoc(ord), scorer.score(ord));
+                collector.incVisitedCount(1);
+                collector.collect(scorer.ordToDoc(ord), scorer.score(ord));
             }
         }
     }

@@ -135,6 +135,9 @@ public final class BinaryVectors {
     private TopDocs searchTarget(byte[] queryBits, int n, int efSearch, DocIdSetIterator filter) throws IOException {
         int k = Math.max(n, efSearch);
         AcceptDocs accept = acceptDocs(filter);
+        if (filter == null) {
+            return firstN(reader.walk(field, queryBits, k, accept), n);
+        }
         int visitLimit = Integer.MAX_VALUE;
         if (filter != null) {
             int passing = accept.cost();
@@ -152,11 +155,11 @@ public final class BinaryVectors {
         if (collector.earlyTerminated()) {
             return exactSearch(queryBits, n, accept);
         }
-        TopDocs top = collector.topDocs();
-        if (top.scoreDocs.length > n) {
-            top = new TopDocs(top.totalHits, Arrays.copyOf(top.scoreDocs, n));
-        }
-        return top;
+        return firstN(collector.topDocs(), n);
+    }
+
+    private static TopDocs firstN(TopDocs top, int n) {
+        return top.scoreDocs.length > n ? new TopDocs(top.totalHits, Arrays.copyOf(top.scoreDocs, n)) : top;
     }
 
     /** {@link #searchBits} with the sign bits of a float query of {@code config().dimension()} values. */
