@@ -25,7 +25,6 @@ import org.opensearch.binaryembeddings.mapper.BinaryEmbeddingSpec;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -104,9 +103,8 @@ final class BinaryKnnQuery extends Query {
         for (List<Hit> hits : searcher.getTaskExecutor().invokeAll(tasks)) {
             scored.addAll(hits);
         }
-        scored.sort(Comparator.comparingDouble((Hit h) -> -h.score()).thenComparingInt(Hit::doc));
         List<Hit> top = new ArrayList<>();
-        for (Hit h : scored) {
+        for (Hit h : bestFirst(scored)) {
             if (top.size() == k) {
                 break;
             }
@@ -225,13 +223,61 @@ final class BinaryKnnQuery extends Query {
      */
     private List<Hit> withBitSimilarities(IndexSearcher searcher, List<Hit> top) throws IOException {
         List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
-        List<Hit> out = new ArrayList<>(top.size());
-        for (Hit h : top) {
-            LeafReaderContext ctx = leaves.get(ReaderUtil.subIndex(h.doc(), leaves));
-            float bitScore = BinaryVectors.forLeaf(ctx.reader(), field).bitScores(bits, new int[] { h.doc() - ctx.docBase })[0];
-            out.add(new Hit(h.doc(), bitScore, h.score()));
+        // one call per segment, not per hit: each call opens the segment's bits
+        int[] leafOf = new int[top.size()];
+        for (int i = 0; i < leafOf.length; i++) {
+            leafOf[i] = ReaderUtil.subIndex(top.get(i).doc(), leaves);
         }
-        return out;
+        Hit[] out = new Hit[top.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] != null) {
+                continue;
+            }
+            LeafReaderContext ctx = leaves.get(leafOf[i]);
+            int count = 0;
+            int[] positions = new int[out.length];
+            for (int j = i; j < out.length; j++) {
+                if (leafOf[j] == leafOf[i]) {
+                    positions[count++] = j;
+                }
+            }
+            int[] docs = new int[count];
+            for (int c = 0; c < count; c++) {
+                docs[c] = top.get(positions[c]).doc() - ctx.docBase;
+            }
+            float[] bitScores = BinaryVectors.forLeaf(ctx.reader(), field).bitScores(bits, docs);
+            for (int c = 0; c < count; c++) {
+                Hit h = top.get(positions[c]);
+                out[positions[c]] = new Hit(h.doc(), bitScores[c], h.score());
+            }
+        }
+        return Arrays.asList(out);
+    }
+
+    /**
+     * The hits by score, best first, ties by doc: two sorts of primitive keys (by doc, then by score with the doc
+     * order as tie-break). A boxed comparator chain cost 5% of a query's CPU on msmarco-5k (JFR).
+     */
+    static List<Hit> bestFirst(List<Hit> hits) {
+        long[] keys = new long[hits.size()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = ((long) hits.get(i).doc() << 32) | i;
+        }
+        Arrays.sort(keys);
+        Hit[] byDoc = new Hit[keys.length];
+        for (int r = 0; r < keys.length; r++) {
+            byDoc[r] = hits.get((int) keys[r]);
+            // the float's bits made order-preserving, inverted: best score first, then the doc order of r
+            int raw = Float.floatToIntBits(byDoc[r].score());
+            int ordered = raw ^ ((raw >> 31) & 0x7fffffff);
+            keys[r] = ((long) ~ordered << 32) | r;
+        }
+        Arrays.sort(keys);
+        Hit[] sorted = new Hit[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            sorted[i] = byDoc[(int) keys[i]];
+        }
+        return Arrays.asList(sorted);
     }
 
     private static DocIdSetIterator iterator(BitSet accepted) {
