@@ -234,8 +234,12 @@ public final class AsymmetricQuery {
             return add + factor * (2 * (sumQB - planes.shift) - planes.sum);
         }
 
+        /** What {@link RecordTouch} read, kept so that its loads are not dropped as unused. */
+        private long touched;
+
         @Override
         public float bulkScore(int[] nodes, float[] scores, int numNodes) throws IOException {
+            touched += RecordTouch.touch(records, bytesPerVector, nodes, numNodes);
             float max = Float.NEGATIVE_INFINITY;
             for (int i = 0; i < numNodes; i++) {
                 float s = score(nodes[i]);

@@ -126,8 +126,14 @@ final class BitVectorsScorer implements FlatVectorsScorer {
             return (bits - differ) / (float) bits;
         }
 
+        /** What {@link RecordTouch} read, kept so that its loads are not dropped as unused. */
+        private long touched;
+
         @Override
         public float bulkScore(int[] nodes, float[] scores, int numNodes) throws IOException {
+            if (inPlace != null) {
+                touched += RecordTouch.touch(inPlace, bytesPerVector, nodes, numNodes);
+            }
             float max = Float.NEGATIVE_INFINITY;
             for (int i = 0; i < numNodes; i++) {
                 scores[i] = score(nodes[i]);
