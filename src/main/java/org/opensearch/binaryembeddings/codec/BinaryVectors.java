@@ -249,7 +249,11 @@ public final class BinaryVectors {
         if (query.length != config.dimension()) {
             throw new IllegalArgumentException("query has " + query.length + " dims, field [" + field + "] has " + config.dimension());
         }
-        return scoreDocs(values, docs, ord -> config.rescoreSimilarity().compare(query, values.vectorValue(ord)));
+        int[] ords = ordinals(values, docs);
+        if (values instanceof RescoreVectorValues mapped) {
+            mapped.touch(ords);
+        }
+        return scoreOrds(ords, ord -> config.rescoreSimilarity().compare(query, values.vectorValue(ord)));
     }
 
     /**
@@ -282,15 +286,29 @@ public final class BinaryVectors {
         float score(int ord) throws IOException;
     }
 
-    /** Scores each of {@code docs} (visited in doc order, reported in the order given) by its ordinal in {@code values}. */
+    /** Scores each of {@code docs} (reported in the order given) by its ordinal in {@code values}. */
     private static float[] scoreDocs(KnnVectorValues values, int[] docs, OrdScorer scorer) throws IOException {
+        return scoreOrds(ordinals(values, docs), scorer);
+    }
+
+    /** The score of each ordinal, NaN where it is negative (no value). */
+    private static float[] scoreOrds(int[] ords, OrdScorer scorer) throws IOException {
+        float[] scores = new float[ords.length];
+        for (int i = 0; i < ords.length; i++) {
+            scores[i] = ords[i] < 0 ? Float.NaN : scorer.score(ords[i]);
+        }
+        return scores;
+    }
+
+    /** The ordinal in {@code values} of each of {@code docs} (looked up in doc order), -1 for a doc without a value. */
+    private static int[] ordinals(KnnVectorValues values, int[] docs) throws IOException {
         long[] byDoc = new long[docs.length]; // doc in the high half, position in the low half: sorts by doc
         for (int i = 0; i < docs.length; i++) {
             byDoc[i] = ((long) docs[i] << 32) | i;
         }
         Arrays.sort(byDoc);
-        float[] scores = new float[docs.length];
-        Arrays.fill(scores, Float.NaN);
+        int[] ords = new int[docs.length];
+        Arrays.fill(ords, -1);
         KnnVectorValues.DocIndexIterator it = values.iterator();
         for (long entry : byDoc) {
             int doc = (int) (entry >>> 32);
@@ -298,9 +316,9 @@ public final class BinaryVectors {
                 it.advance(doc);
             }
             if (it.docID() == doc) {
-                scores[(int) entry] = scorer.score(it.index());
+                ords[(int) entry] = it.index();
             }
         }
-        return scores;
+        return ords;
     }
 }
