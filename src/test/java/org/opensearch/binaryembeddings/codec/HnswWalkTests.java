@@ -117,12 +117,15 @@ public class HnswWalkTests extends LuceneTestCase {
     private static void assertSameAsLucene(BinaryHnswVectorsReader reader, byte[] target, int k, Bits live, String what)
         throws IOException {
         RandomVectorScorer scorer = reader.bitScorer(FIELD, target);
-        TopDocs walked = HnswWalk.search(scorer, reader.getGraph(FIELD), k, scorer.getAcceptOrds(live));
         TopDocs lucene = lucene(reader, target, k, live);
-        assertArrayEquals(what, docs(lucene.scoreDocs), docs(walked.scoreDocs));
-        assertArrayEquals(what, scores(lucene.scoreDocs), scores(walked.scoreDocs), 0f);
-        assertEquals(what + ": nodes scored", lucene.totalHits.value(), walked.totalHits.value());
-        assertEquals(what, Math.min(k, countLive(reader, live)), walked.scoreDocs.length);
+        // visits in a plain bit set (this graph's size), and in a sparse one where Lucene's rule picks it (small k)
+        for (int denseVisitedMax : new int[] { HnswWalk.DENSE_VISITED_MAX, 0 }) {
+            TopDocs walked = HnswWalk.search(scorer, reader.getGraph(FIELD), k, scorer.getAcceptOrds(live), denseVisitedMax);
+            assertArrayEquals(what, docs(lucene.scoreDocs), docs(walked.scoreDocs));
+            assertArrayEquals(what, scores(lucene.scoreDocs), scores(walked.scoreDocs), 0f);
+            assertEquals(what + ": nodes scored", lucene.totalHits.value(), walked.totalHits.value());
+            assertEquals(what, Math.min(k, countLive(reader, live)), walked.scoreDocs.length);
+        }
     }
 
     private static TopDocs lucene(BinaryHnswVectorsReader reader, byte[] target, int k, Bits live) throws IOException {
