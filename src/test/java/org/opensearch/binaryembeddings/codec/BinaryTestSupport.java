@@ -116,6 +116,16 @@ public final class BinaryTestSupport {
         return scores(docs.toArray(new ScoreDoc[0]));
     }
 
+    /** The format's reader of {@code field} in {@code leaf} (which must hold it in {@link BinaryHnswVectorsFormat}). */
+    static BinaryHnswVectorsReader ourReader(org.apache.lucene.index.LeafReader leaf, String field) {
+        org.apache.lucene.codecs.KnnVectorsReader vectors = ((org.apache.lucene.index.CodecReader) org.apache.lucene.index.FilterLeafReader.unwrap(leaf))
+            .getVectorReader();
+        if (vectors instanceof org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat.FieldsReader perField) {
+            vectors = perField.getFieldReader(field);
+        }
+        return (BinaryHnswVectorsReader) vectors;
+    }
+
     static int[] docs(ScoreDoc[] docs) {
         return Arrays.stream(docs).mapToInt(d -> d.doc).toArray();
     }

@@ -1,13 +1,9 @@
 package org.opensearch.binaryembeddings.codec;
 
-import org.apache.lucene.codecs.KnnVectorsReader;
-import org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.StringField;
-import org.apache.lucene.index.CodecReader;
 import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.FilterLeafReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReader;
@@ -88,7 +84,7 @@ public class HnswWalkTests extends LuceneTestCase {
             }
             try (DirectoryReader reader = DirectoryReader.open(dir)) {
                 LeafReader leaf = getOnlyLeafReader(reader);
-                BinaryHnswVectorsReader vectorsReader = ourReader(leaf);
+                BinaryHnswVectorsReader vectorsReader = BinaryTestSupport.ourReader(leaf, FIELD);
                 HnswGraph graph = vectorsReader.getGraph(FIELD);
                 assertTrue("a graph of several levels", graph.numLevels() > 1);
                 Bits live = leaf.getLiveDocs();
@@ -146,13 +142,5 @@ public class HnswWalkTests extends LuceneTestCase {
             }
         }
         return count;
-    }
-
-    private static BinaryHnswVectorsReader ourReader(LeafReader leaf) {
-        KnnVectorsReader vectors = ((CodecReader) FilterLeafReader.unwrap(leaf)).getVectorReader();
-        if (vectors instanceof PerFieldKnnVectorsFormat.FieldsReader perField) {
-            vectors = perField.getFieldReader(FIELD);
-        }
-        return (BinaryHnswVectorsReader) vectors;
     }
 }
