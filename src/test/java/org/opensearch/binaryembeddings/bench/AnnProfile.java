@@ -18,7 +18,9 @@ import java.util.Locale;
  * A query loop over an index the ANN benchmark left behind (target/bench/work/synthetic-N/{ours,float}), for a
  * profiler such as JFR: {@code AnnProfile <index dir> ours|float <n> <oversample or efSearch> <num_candidates> <seconds>}.
  * Prints the QPS it ran at. With mode {@code visits} instead of a duration, prints the mean number of graph nodes one
- * search scores: {@code AnnProfile <dir> ours|float <n> <beam or efSearch> 0 visits}.
+ * search scores (ours: the walk of {@code binary_knn} with rescoring, by the asymmetric estimate):
+ * {@code AnnProfile <dir> ours|float <n> <beam or efSearch> 0 visits}. For {@code <n>} {@code msmarco-5k} the queries are
+ * msmarco-5k's 50 reference query embeddings (the index bin/bench leaves in work/msmarco-5k), else synthetic ones.
  */
 public final class AnnProfile {
 
@@ -27,17 +29,18 @@ public final class AnnProfile {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         boolean ours = args[1].equals("ours");
-        int n = Integer.parseInt(args[2]);
         int a = Integer.parseInt(args[3]);
         int nc = Integer.parseInt(args[4]);
-        float[][] queries = SyntheticVectors.forSize(n).queries(1000);
+        float[][] queries = args[2].equals("msmarco-5k")
+            ? org.opensearch.binaryembeddings.testdata.ReferenceEmbeddings.queries("msmarco-5k", org.opensearch.binaryembeddings.testdata.Corpus.msmarco())
+            : SyntheticVectors.forSize(Integer.parseInt(args[2])).queries(1000);
         if (args[5].equals("visits")) {
             try (MMapDirectory d = new MMapDirectory(dir); DirectoryReader reader = DirectoryReader.open(d)) {
                 LeafReader leaf = reader.leaves().get(0).reader();
                 long visited = 0;
                 for (float[] q : queries) {
                     TopDocs td = ours
-                        ? BinaryVectors.forLeaf(leaf, AnnBench.FIELD).searchBits(SignBits.pack(q, 384), a, a, null)
+                        ? BinaryVectors.forLeaf(leaf, AnnBench.FIELD).searchAsymmetric(q, a, a, null)
                         : leaf.searchNearestVectors(AnnBench.FIELD, q, a, AcceptDocs.fromLiveDocs(null, leaf.maxDoc()), Integer.MAX_VALUE);
                     visited += td.totalHits.value();
                 }
