@@ -138,15 +138,12 @@ public final class BinaryVectors {
         if (filter == null) {
             return firstN(reader.walk(field, queryBits, k, accept), n);
         }
-        int visitLimit = Integer.MAX_VALUE;
-        if (filter != null) {
-            int passing = accept.cost();
-            if (passing <= k) {
-                return exactSearch(queryBits, n, accept);
-            }
-            visitLimit = passing + 1;
+        // filtered: Lucene's searcher (its filtered strategy), stopped once it has visited more docs than pass
+        int passing = accept.cost();
+        if (passing <= k) {
+            return exactSearch(queryBits, n, accept);
         }
-        TopKnnCollector collector = new TopKnnCollector(k, visitLimit);
+        TopKnnCollector collector = new TopKnnCollector(k, passing + 1);
         if (queryBits.length == config.bitBytes()) {
             reader.searchSignBits(field, config, queryBits, collector, accept);
         } else {
