@@ -575,7 +575,9 @@ public final class AnnBench {
         // to the shortlist by the asymmetric score
         int[][] oursGrid = {
             { 2, 20 }, { 3, 30 }, { 5, 50 }, { 7, 70 }, { 10, 100 }, { 20, 200 },
-            { 1, 100 }, { 2, 100 }, { 3, 60 }, { 3, 100 }, { 4, 100 }, { 5, 100 }, { 5, 150 }, { 10, 200 } };
+            { 1, 100 }, { 2, 100 }, { 3, 60 }, { 3, 100 }, { 4, 100 }, { 5, 100 }, { 5, 150 }, { 10, 200 },
+            // wide beams: synthetic 1M needs a beam of ~450 for recall 0.95 (float HNSW efSearch ~150)
+            { 20, 400 }, { 20, 600 } };
         for (int[] g : oursGrid) {
             int os = g[0], nc = g[1];
             points.add(new Point(OURS, "oversample " + os + ", num_candidates " + nc, nq, q -> ours.ids(ours.searcher.search(
@@ -597,10 +599,10 @@ public final class AnnBench {
         }
         points.add(new Point(OURS_NO_RESCORE, "num_candidates 100", nq, q -> ours.ids(ours.searcher.search(
             BenchQueries.binaryKnn(FIELD, SPEC, queries[q], SignBits.pack(queries[q], 384), K, K, 100, false), K))));
-        for (int ef : new int[] { 10, 15, 20, 30, 50, 80, 100, 150, 200 }) {
+        for (int ef : new int[] { 10, 15, 20, 30, 50, 80, 100, 150, 200, 300 }) {
             points.add(new Point(FLOAT, "efSearch " + ef, nq, q -> flt.ids(flt.searcher.search(new KnnFloatVectorQuery(FIELD, queries[q], ef), K))));
         }
-        for (int os : new int[] { 1, 2, 3, 4, 5, 7, 10, 15, 20 }) {
+        for (int os : new int[] { 1, 2, 3, 4, 5, 7, 10, 15, 20, 30 }) {
             points.add(new Point(SQ1, "oversample " + os + " (" + K * os + " candidates)", nq, q -> sq1.ids(sq1.searcher.search(
                 RescoreTopNQuery.createFullPrecisionRescorerQuery(new KnnFloatVectorQuery(FIELD, queries[q], K * os), queries[q], FIELD, K), K))));
         }
