@@ -5,7 +5,6 @@ import org.apache.lucene.search.TopDocs;
 import org.opensearch.binaryembeddings.codec.BinaryVectors;
 
 import java.io.IOException;
-import java.util.Arrays;
 
 /**
  * Narrows graph candidates to the rescoring shortlist by the float query's estimate of its similarity to each
@@ -17,35 +16,20 @@ final class AsymmetricShortlist {
 
     private AsymmetricShortlist() {}
 
-    /** The best {@code n} of {@code candidates} by asymmetric score, keeping the scores they came with. */
+    /** The best {@code n} of {@code candidates} by asymmetric score (ties by doc), keeping the scores they came with. */
     static TopDocs narrow(BinaryVectors vectors, float[] query, TopDocs candidates, int n) throws IOException {
         ScoreDoc[] hits = candidates.scoreDocs;
         if (hits.length <= n) {
             return candidates;
         }
-        // primitive sorts (doc, then score) of long keys: sorting boxed indices with a comparator cost more than scoring
-        long[] keys = new long[hits.length];
-        for (int i = 0; i < hits.length; i++) {
-            keys[i] = ((long) hits[i].doc << 32) | i;
-        }
-        Arrays.sort(keys);
-        ScoreDoc[] byDoc = new ScoreDoc[hits.length];
         int[] docs = new int[hits.length];
-        for (int i = 0; i < keys.length; i++) {
-            byDoc[i] = hits[(int) keys[i]];
-            docs[i] = byDoc[i].doc;
+        for (int i = 0; i < hits.length; i++) {
+            docs[i] = hits[i].doc;
         }
-        float[] asymmetric = vectors.estimates(query, docs);
-        // best asymmetric score first, ties by doc (byDoc's order): the float's bits made order-preserving, inverted
-        for (int c = 0; c < byDoc.length; c++) {
-            int raw = Float.floatToIntBits(asymmetric[c]);
-            int ordered = raw ^ ((raw >> 31) & 0x7fffffff);
-            keys[c] = ((long) ~ordered << 32) | c;
-        }
-        Arrays.sort(keys);
+        int[] order = ScoreOrder.bestFirst(docs, vectors.estimates(query, docs));
         ScoreDoc[] top = new ScoreDoc[n];
         for (int i = 0; i < n; i++) {
-            top[i] = byDoc[(int) keys[i]];
+            top[i] = hits[order[i]];
         }
         return new TopDocs(candidates.totalHits, top);
     }
