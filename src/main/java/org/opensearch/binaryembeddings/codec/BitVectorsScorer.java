@@ -89,6 +89,8 @@ final class BitVectorsScorer implements FlatVectorsScorer {
         private final long bytesPerVector;
         /** Whether only a prefix of each vector is bits (a centred record's code), scored by Hamming. */
         private final boolean prefixOnly;
+        /** What {@link RecordTouch} read, kept so that its loads are not dropped as unused. */
+        private long touched;
 
         Scorer(BitSimilarity similarity, ByteVectorValues values, byte[] query) {
             super(values);
@@ -125,9 +127,6 @@ final class BitVectorsScorer implements FlatVectorsScorer {
             int bits = query.length * Byte.SIZE;
             return (bits - differ) / (float) bits;
         }
-
-        /** What {@link RecordTouch} read, kept so that its loads are not dropped as unused. */
-        private long touched;
 
         @Override
         public float bulkScore(int[] nodes, float[] scores, int numNodes) throws IOException {

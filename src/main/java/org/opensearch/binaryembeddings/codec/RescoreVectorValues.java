@@ -47,7 +47,6 @@ final class RescoreVectorValues extends FloatVectorValues {
     private int lastOrd = -1;
     /** What {@link #touch} read, kept so that its loads are not dropped as unused. */
     private long touched;
-    private static final int CACHE_LINE = 64;
 
     private RescoreVectorValues(
         RescorePrecision precision,
@@ -90,24 +89,13 @@ final class RescoreVectorValues extends FloatVectorValues {
     }
 
     /**
-     * Touches every cache line of the records of {@code ords} (negative: skipped) before they are read one by one: the
-     * loads are independent, so their misses overlap, where reading record after record waits for each in turn. A
+     * Touches the records of {@code ords} (negative: skipped) before they are read one by one ({@link RecordTouch}): a
      * shortlist's records are cold (the rescoring values are not part of the hot data), 1,536 bytes each for 384 float
      * dims. No-op unless the values are memory-mapped.
      */
     void touch(int[] ords) throws IOException {
         if (slice instanceof RandomAccessInput in) {
-            long sum = 0;
-            int lastWord = recordBytes - Long.BYTES;
-            for (int ord : ords) {
-                if (ord >= 0) {
-                    long base = (long) ord * recordBytes;
-                    for (int at = 0; at < recordBytes; at += CACHE_LINE) {
-                        sum += in.readLong(base + Math.min(at, lastWord));
-                    }
-                }
-            }
-            touched += sum;
+            touched += RecordTouch.touch(in, recordBytes, ords, ords.length);
         }
     }
 

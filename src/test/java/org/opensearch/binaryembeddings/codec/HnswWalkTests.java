@@ -40,20 +40,26 @@ public class HnswWalkTests extends LuceneTestCase {
     private static final String FIELD = "embedding";
 
     public void testWalkEqualsLuceneSearcherOnCentredCodes() throws IOException {
-        checkAgainstLucene(new BinaryHnswVectorsFormat(), false);
+        checkAgainstLucene(new BinaryHnswVectorsFormat(), false, 64);
     }
 
     public void testWalkEqualsLuceneSearcherOnSignBitGraphOfVersion0() throws IOException {
-        checkAgainstLucene(new BinaryHnswVectorsFormat(16, 100, BinaryHnswVectorsFormat.VERSION_START), false);
+        checkAgainstLucene(new BinaryHnswVectorsFormat(16, 100, BinaryHnswVectorsFormat.VERSION_START), false, 64);
     }
 
     public void testWalkEqualsLuceneSearcherOnPackedBitsField() throws IOException {
-        checkAgainstLucene(new BinaryHnswVectorsFormat(), true);
+        checkAgainstLucene(new BinaryHnswVectorsFormat(), true, 64);
     }
 
-    private void checkAgainstLucene(BinaryHnswVectorsFormat format, boolean packedBits) throws IOException {
+    /** Records shorter than a word (16 bits: 2 bytes of sign bits, 10-byte centred records) are read within the file. */
+    public void testWalkOverRecordsShorterThanAWord() throws IOException {
+        checkAgainstLucene(new BinaryHnswVectorsFormat(), false, 16);
+        checkAgainstLucene(new BinaryHnswVectorsFormat(), true, 16);
+    }
+
+    private void checkAgainstLucene(BinaryHnswVectorsFormat format, boolean packedBits, int dims) throws IOException {
         Random random = new Random(random().nextLong());
-        int n = 2000 + random.nextInt(2000), dims = 64, binaryDims = 64;
+        int n = 2000 + random.nextInt(2000), binaryDims = dims;
         float[][] vectors = new float[n][];
         boolean[] deleted = new boolean[n];
         for (int i = 0; i < n; i++) {
