@@ -113,11 +113,7 @@ public final class AsymmetricQuery {
             public float score(int node) throws IOException {
                 byte[] record = values.vectorValue(node);
                 float sumQB = planes.score(record);
-                if (centred == false) {
-                    return sumQB;
-                }
-                float factor = CentredCodes.factor(record, bitBytes), add = CentredCodes.offset(record, bitBytes);
-                return add + factor * (2 * (sumQB - planes.shift) - planes.sum);
+                return centred ? planes.centredEstimate(sumQB, CentredCodes.factor(record, bitBytes), CentredCodes.offset(record, bitBytes)) : sumQB;
             }
         };
     }
@@ -160,6 +156,14 @@ public final class AsymmetricQuery {
                 }
             }
             this.sum = lo * bitBytes * Byte.SIZE + step * levels;
+        }
+
+        /**
+         * A centred record's estimate {@code a + f · Σ q_i s_i} from its {@link #score} (shifted {@code Σ q_i b_i}),
+         * factor {@code f} and offset {@code a}: {@code s_i = 2 b_i − 1}.
+         */
+        float centredEstimate(float sumQB, float factor, float offset) {
+            return offset + factor * (2 * (sumQB - shift) - sum);
         }
 
         /** {@code Σ q_i b_i} (shifted) for the bits in {@code d}. */
@@ -213,6 +217,8 @@ public final class AsymmetricQuery {
         private final Planes planes;
         private final long bytesPerVector;
         private final boolean centred;
+        /** What {@link RecordTouch} read, kept so that its loads are not dropped as unused. */
+        private long touched;
 
         InPlaceScorer(ByteVectorValues values, RandomAccessInput records, Planes planes, boolean centred) {
             super(values);
@@ -229,13 +235,10 @@ public final class AsymmetricQuery {
             if (centred == false) {
                 return sumQB;
             }
+            // the factor and the offset are the record's last 8 bytes: one read
             long floats = records.readLong(offset + planes.bitBytes);
-            float factor = Float.intBitsToFloat((int) floats), add = Float.intBitsToFloat((int) (floats >>> 32));
-            return add + factor * (2 * (sumQB - planes.shift) - planes.sum);
+            return planes.centredEstimate(sumQB, Float.intBitsToFloat((int) floats), Float.intBitsToFloat((int) (floats >>> 32)));
         }
-
-        /** What {@link RecordTouch} read, kept so that its loads are not dropped as unused. */
-        private long touched;
 
         @Override
         public float bulkScore(int[] nodes, float[] scores, int numNodes) throws IOException {
